@@ -1,0 +1,1 @@
+"""Conferências automáticas dos exercícios (uma por exercício, com check/hint/solution)."""

@@ -1,0 +1,101 @@
+"""Configurações do GPT-2 (aula 01) e a validação de uma configuração.
+
+Uma configuração é um dicionário simples, como no livro: quem lê o notebook vê
+exatamente os números que definem o modelo.
+"""
+
+import copy
+
+# O modelo de 124 milhões de parâmetros do GPT-2 ("small").
+GPT_CONFIG_124M = {
+    "vocab_size": 50257,  # tamanho do vocabulário do tokenizador BPE do GPT-2
+    "context_length": 1024,  # número máximo de tokens que o modelo enxerga de uma vez
+    "emb_dim": 768,  # dimensão do embedding de cada token
+    "n_heads": 12,  # número de cabeças de atenção
+    "n_layers": 12,  # número de blocos transformer
+    "drop_rate": 0.1,  # taxa de dropout
+    "qkv_bias": False,  # bias nas camadas lineares de query, key e value
+}
+
+# Os quatro tamanhos do GPT-2: só mudam emb_dim, n_layers e n_heads.
+GPT2_SIZES = {
+    "gpt2-small (124M)": {"emb_dim": 768, "n_layers": 12, "n_heads": 12},
+    "gpt2-medium (355M)": {"emb_dim": 1024, "n_layers": 24, "n_heads": 16},
+    "gpt2-large (774M)": {"emb_dim": 1280, "n_layers": 36, "n_heads": 20},
+    "gpt2-xl (1558M)": {"emb_dim": 1600, "n_layers": 48, "n_heads": 25},
+}
+
+REQUIRED_KEYS = ("vocab_size", "context_length", "emb_dim", "n_heads", "n_layers", "qkv_bias")
+SPLIT_DROPOUT_KEYS = ("drop_rate_emb", "drop_rate_attn", "drop_rate_shortcut")
+
+
+def get_gpt2_config(size="small", **overrides):
+    """Devolve uma cópia de GPT_CONFIG_124M com as dimensões do tamanho pedido.
+
+    `size` aceita "small", "medium", "large", "xl" (ou o nome completo de GPT2_SIZES).
+    Qualquer chave pode ser trocada em `overrides`, por exemplo `qkv_bias=True`.
+    """
+    matches = [name for name in GPT2_SIZES if name == size or name.startswith(f"gpt2-{size} ")]
+    if not matches:
+        options = ", ".join(["small", "medium", "large", "xl"])
+        raise ValueError(f"tamanho de GPT-2 desconhecido: {size!r}. Use um destes: {options}.")
+    cfg = copy.deepcopy(GPT_CONFIG_124M)
+    cfg.update(GPT2_SIZES[matches[0]])
+    cfg.update(overrides)
+    return validate_config(cfg)
+
+
+def dropout_rates(cfg):
+    """As três taxas de dropout (embedding, atenção, atalho) de uma configuração.
+
+    Uma configuração pode dar uma só taxa, `drop_rate`, usada nos três lugares, ou as
+    três chaves do exercício `drop_rate_emb`, `drop_rate_attn` e `drop_rate_shortcut`
+    (cada uma vale sobre `drop_rate`).
+    """
+    default = cfg.get("drop_rate")
+    rates = {}
+    for key in SPLIT_DROPOUT_KEYS:
+        rates[key] = cfg.get(key, default)
+    return rates["drop_rate_emb"], rates["drop_rate_attn"], rates["drop_rate_shortcut"]
+
+
+def validate_config(cfg):
+    """Confere uma configuração de GPT e devolve a própria `cfg`.
+
+    Levanta `ValueError` em português dizendo o que falta ou o que está errado.
+    """
+    if not isinstance(cfg, dict):
+        raise TypeError(
+            f"a configuração deve ser um dicionário como GPT_CONFIG_124M, mas recebi {type(cfg).__name__}"
+        )
+    missing = [key for key in REQUIRED_KEYS if key not in cfg]
+    has_split = all(key in cfg for key in SPLIT_DROPOUT_KEYS)
+    if "drop_rate" not in cfg and not has_split:
+        absent = [key for key in SPLIT_DROPOUT_KEYS if key not in cfg]
+        missing.append("drop_rate (ou " + ", ".join(absent) + ")")
+    if missing:
+        raise ValueError(
+            "faltam chaves na configuração: "
+            + ", ".join(missing)
+            + ". Parta de uma cópia de GPT_CONFIG_124M: cfg = dict(GPT_CONFIG_124M)."
+        )
+    for key in ("vocab_size", "context_length", "emb_dim", "n_heads", "n_layers"):
+        value = cfg[key]
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise ValueError(f"cfg['{key}'] deve ser um inteiro positivo, mas vale {value!r}")
+    if cfg["emb_dim"] % cfg["n_heads"] != 0:
+        raise ValueError(
+            f"emb_dim ({cfg['emb_dim']}) deve ser divisível por n_heads ({cfg['n_heads']}), "
+            "pois cada cabeça recebe emb_dim // n_heads dimensões; "
+            "escolha, por exemplo, n_heads que divida emb_dim"
+        )
+    for key, rate in zip(SPLIT_DROPOUT_KEYS, dropout_rates(cfg)):
+        name = key if key in cfg else "drop_rate"
+        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
+            raise ValueError(
+                f"cfg['{name}'] deve ser um número em [0, 1), mas vale {rate!r}; "
+                "0.1 significa zerar 10% dos valores durante o treino"
+            )
+    if not isinstance(cfg["qkv_bias"], bool):
+        raise ValueError(f"cfg['qkv_bias'] deve ser True ou False, mas vale {cfg['qkv_bias']!r}")
+    return cfg

@@ -1,0 +1,75 @@
+"""Aula 05: o bloco transformer e o modelo GPT completo."""
+
+import torch
+import torch.nn as nn
+
+from .attention import MultiHeadAttention
+from .config import dropout_rates, validate_config
+from .layers import FeedForward, LayerNorm
+from .validation import check_token_ids
+
+
+class TransformerBlock(nn.Module):
+    """Bloco Pre-LN do GPT-2: (B, T, C) -> (B, T, C).
+
+    x + dropout(atenção(norm1(x))), depois x + dropout(feed_forward(norm2(x))). A norma vem
+    antes de cada subcamada e o atalho soma a entrada original de volta.
+    """
+
+    def __init__(self, cfg):
+        super().__init__()
+        _, attn_rate, shortcut_rate = dropout_rates(cfg)
+        self.att = MultiHeadAttention(
+            d_in=cfg["emb_dim"],
+            d_out=cfg["emb_dim"],
+            context_length=cfg["context_length"],
+            num_heads=cfg["n_heads"],
+            dropout=attn_rate,
+            qkv_bias=cfg["qkv_bias"],
+            use_sdpa=cfg.get("use_sdpa", False),
+        )
+        self.ff = FeedForward(cfg)
+        self.norm1 = LayerNorm(cfg["emb_dim"])
+        self.norm2 = LayerNorm(cfg["emb_dim"])
+        self.drop_shortcut = nn.Dropout(shortcut_rate)
+
+    def forward(self, x):
+        shortcut = x
+        x = self.drop_shortcut(self.att(self.norm1(x)))
+        x = x + shortcut
+
+        shortcut = x
+        x = self.drop_shortcut(self.ff(self.norm2(x)))
+        return x + shortcut
+
+
+class GPTModel(nn.Module):
+    """O GPT-2: IDs de tokens (B, T) -> logits (B, T, vocab_size).
+
+    Os submódulos são criados na mesma ordem do livro, para que `torch.manual_seed(123)`
+    produza os mesmos pesos e, portanto, os mesmos números da aula.
+    """
+
+    block_class = TransformerBlock
+    norm_class = LayerNorm
+
+    def __init__(self, cfg):
+        super().__init__()
+        validate_config(cfg)
+        self.cfg = cfg
+        self.tok_emb = nn.Embedding(cfg["vocab_size"], cfg["emb_dim"])
+        self.pos_emb = nn.Embedding(cfg["context_length"], cfg["emb_dim"])
+        self.drop_emb = nn.Dropout(dropout_rates(cfg)[0])
+        self.trf_blocks = nn.Sequential(*[self.block_class(cfg) for _ in range(cfg["n_layers"])])
+        self.final_norm = self.norm_class(cfg["emb_dim"])
+        self.out_head = nn.Linear(cfg["emb_dim"], cfg["vocab_size"], bias=False)
+
+    def forward(self, in_idx):
+        check_token_ids(in_idx, self.cfg["vocab_size"], self.cfg["context_length"])
+        batch_size, seq_len = in_idx.shape
+        tok_embeds = self.tok_emb(in_idx)  # (B, T, C): o que é cada token
+        pos_embeds = self.pos_emb(torch.arange(seq_len, device=in_idx.device))  # (T, C): onde está
+        x = self.drop_emb(tok_embeds + pos_embeds)
+        x = self.trf_blocks(x)
+        x = self.final_norm(x)
+        return self.out_head(x)  # (B, T, V)

@@ -1,0 +1,52 @@
+"""Aulas 02 e 03: normalização de camada, ativação GELU e a rede feed-forward."""
+
+import torch
+import torch.nn as nn
+
+
+class LayerNorm(nn.Module):
+    """Normaliza cada vetor da última dimensão para média 0 e variância 1.
+
+    (B, T, C) -> (B, T, C). `scale` e `shift` são treináveis e deixam a rede desfazer a
+    normalização se isso ajudar. A variância é a enviesada (divide por C, não por C - 1),
+    como no GPT-2 e em `nn.LayerNorm`.
+    """
+
+    def __init__(self, emb_dim):
+        super().__init__()
+        self.eps = 1e-5  # evita dividir por zero quando a variância é 0
+        self.scale = nn.Parameter(torch.ones(emb_dim))
+        self.shift = nn.Parameter(torch.zeros(emb_dim))
+
+    def forward(self, x):
+        mean = x.mean(dim=-1, keepdim=True)
+        var = x.var(dim=-1, keepdim=True, unbiased=False)
+        norm_x = (x - mean) / torch.sqrt(var + self.eps)
+        return self.scale * norm_x + self.shift
+
+
+class GELU(nn.Module):
+    """GELU com a aproximação por tangente hiperbólica usada no GPT-2: x -> mesma forma."""
+
+    def forward(self, x):
+        # torch.sqrt de um tensor float32, como no livro: os mesmos bits, os mesmos números.
+        coefficient = torch.sqrt(torch.tensor(2.0 / torch.pi))
+        return 0.5 * x * (1 + torch.tanh(coefficient * (x + 0.044715 * torch.pow(x, 3))))
+
+
+class FeedForward(nn.Module):
+    """Duas camadas lineares com GELU no meio: (B, T, C) -> (B, T, 4C) -> (B, T, C).
+
+    A camada do meio é 4 vezes mais larga: é ali que cada token, sozinho, é reprocessado.
+    """
+
+    def __init__(self, cfg):
+        super().__init__()
+        self.layers = nn.Sequential(
+            nn.Linear(cfg["emb_dim"], 4 * cfg["emb_dim"]),
+            GELU(),
+            nn.Linear(4 * cfg["emb_dim"], cfg["emb_dim"]),
+        )
+
+    def forward(self, x):
+        return self.layers(x)
