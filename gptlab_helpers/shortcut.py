@@ -18,10 +18,7 @@ class ExampleDeepNeuralNetwork(nn.Module):
             )
         self.use_shortcut = use_shortcut
         self.layers = nn.ModuleList(
-            [
-                nn.Sequential(nn.Linear(layer_sizes[i], layer_sizes[i + 1]), GELU())
-                for i in range(5)
-            ]
+            [nn.Sequential(nn.Linear(layer_sizes[i], layer_sizes[i + 1]), GELU()) for i in range(5)]
         )
 
     def forward(self, x):
@@ -43,9 +40,7 @@ def gradient_means(model, x, target=None):
     loss = nn.MSELoss()(output, target)
     loss.backward()
     return {
-        name: param.grad.abs().mean().item()
-        for name, param in model.named_parameters()
-        if "weight" in name
+        name: param.grad.abs().mean().item() for name, param in model.named_parameters() if "weight" in name
     }
 
 

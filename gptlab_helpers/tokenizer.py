@@ -20,9 +20,7 @@ from .validation import check_token_ids
 VOCAB_BPE_SHA256 = "1ce1664773c50f3e0cc8842619a93edc4624525b728b188a9e0be33b7726adc5"
 ENCODER_JSON_SHA256 = "196139668be63f3b5d6574427317ae82f612a97c5d1cdaf36ed2256dbf636783"
 # a expressão regular que separa o texto em pedaços antes do BPE (a mesma do tiktoken)
-GPT2_PATTERN = (
-    r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++|\s++$|\s+(?!\S)|\s"""
-)
+GPT2_PATTERN = r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++|\s++$|\s+(?!\S)|\s"""
 END_OF_TEXT = "<|endoftext|>"
 
 
@@ -47,7 +45,7 @@ def gpt2_bpe_files():
     return vocab_bpe, encoder_json
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def get_tokenizer(name="gpt2"):
     """Devolve o BPE do GPT-2 como `tiktoken.Encoding`, sem tocar na rede.
 

@@ -22,8 +22,7 @@ def check_token_ids(idx, vocab_size, context_length=None, name="in_idx"):
     if idx.dim() != 2:
         hint = " use idx.unsqueeze(0) para criar um lote de um exemplo" if idx.dim() == 1 else ""
         raise ValueError(
-            f"{name} deve ter 2 dimensões (B, T) = (lote, tokens), mas tem forma "
-            f"{tuple(idx.shape)};{hint}"
+            f"{name} deve ter 2 dimensões (B, T) = (lote, tokens), mas tem forma {tuple(idx.shape)};{hint}"
         )
     if idx.numel() > 0:
         low, high = int(idx.min()), int(idx.max())
