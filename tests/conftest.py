@@ -1,0 +1,54 @@
+"""Fixtures comuns: os valores impressos na aula e objetos caros criados uma vez só."""
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from gptlab_helpers import GPT_CONFIG_124M, GPTModel, get_tokenizer, text_to_token_ids
+
+COURSE_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "course"
+
+
+@pytest.fixture(scope="session")
+def lesson():
+    """Os números que a aula imprime (../shared/course/lesson_values.json)."""
+    path = COURSE_DIR / "lesson_values.json"
+    if not path.is_file():
+        pytest.fail(f"não encontrei {path}: o repositório precisa da pasta shared/ ao lado, como no CI")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def tokenizer():
+    return get_tokenizer("gpt2")
+
+
+@pytest.fixture(scope="session")
+def batch(lesson, tokenizer):
+    """O lote de dois textos da aula, (2, 4)."""
+    return torch.cat([text_to_token_ids(text, tokenizer) for text in lesson["batch"]["texts"]])
+
+
+@pytest.fixture(scope="session")
+def gpt_124m_and_logits(batch):
+    """GPTModel(GPT_CONFIG_124M) com seed 123 e a saída de um forward em modo treino, como na aula."""
+    torch.manual_seed(123)
+    model = GPTModel(GPT_CONFIG_124M)
+    logits = model(batch)
+    return model, logits.detach()
+
+
+@pytest.fixture
+def tiny_cfg():
+    """Um GPT minúsculo para testes rápidos."""
+    return {
+        "vocab_size": 50,
+        "context_length": 8,
+        "emb_dim": 16,
+        "n_heads": 4,
+        "n_layers": 2,
+        "drop_rate": 0.0,
+        "qkv_bias": False,
+    }
