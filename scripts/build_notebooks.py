@@ -1,0 +1,320 @@
+"""Gera e executa os notebooks do GPTLab: o único comando para reconstruí-los.
+
+Uso (na raiz do repositório):
+
+    python scripts/build_notebooks.py                # aulas, exercícios e soluções
+    python scripts/build_notebooks.py --only 03 05   # só as aulas (e soluções) 03 e 05
+    python scripts/build_notebooks.py --no-execute   # só gera, sem executar
+
+Cada notebook de aula nasce de um arquivo `scripts/notebook_sources/NN_nome.py` no formato
+"percent": as células são separadas por linhas `# %%` (código) e `# %% [markdown]` (texto, com
+cada linha começando por `# `). O script põe na frente a célula de preparação e o selo "Abrir
+no Colab", executa o notebook com o nbclient e grava o resultado sem metadados voláteis:
+rodar duas vezes sem mudar nada produz o mesmo arquivo, byte a byte.
+
+Ponto de extensão dos exercícios: se `scripts/make_exercises.py` existir, ele roda depois das
+aulas (`python scripts/make_exercises.py`, sem argumentos) e escreve `exercises/NN_*.ipynb` e
+`solutions/NN_*.ipynb`; depois, cada `solutions/*.ipynb` é executado aqui (os de `exercises/`
+ficam sem executar, pois têm lacunas para o aluno).
+
+Outros scripts reaproveitam daqui: `repository_url()`, `setup_cell()`,
+`colab_badge_cell(path)`, `new_notebook(cells)` e `execute_notebook(path, timeout)`.
+"""
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: o mesmo leitor, no pacote tomli
+    import tomli as tomllib
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES_DIR = ROOT / "scripts" / "notebook_sources"
+NOTEBOOKS_DIR = ROOT / "notebooks"
+SOLUTIONS_DIR = ROOT / "solutions"
+EXERCISES_SCRIPT = ROOT / "scripts" / "make_exercises.py"
+DEFAULT_TIMEOUT = 300  # segundos por célula
+
+# Variáveis de ambiente do kernel: fixam o que poderia mudar de uma execução para outra.
+DETERMINISTIC_ENV = {
+    "PYTHONHASHSEED": "0",  # ordem de sets e dicts de strings
+    "MPLBACKEND": "module://matplotlib_inline.backend_inline",  # figuras dentro do notebook
+}
+
+# Metadados fixos de todo notebook: nada de versão do Python nem de horários.
+NOTEBOOK_METADATA = {
+    "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
+    "language_info": {"name": "python"},
+}
+# Metadados que mudam a cada execução ou a cada editor e por isso são descartados; os demais
+# (por exemplo, o `gptlab` dos notebooks de exercícios) são mantidos.
+VOLATILE_NOTEBOOK_METADATA = ("widgets", "vscode", "colab", "toc", "varInspector")
+VOLATILE_CELL_METADATA = ("execution", "ExecuteTime", "collapsed", "scrolled")
+
+SETUP_TEMPLATE = (
+    "# Preparação: no JupyterLab o pacote gptlab_helpers já está instalado e esta célula não faz\n"
+    "# nada; no Colab ela instala só o pacote, direto do repositório do GPTLab.\n"
+    "import importlib.util\n"
+    "\n"
+    'if importlib.util.find_spec("gptlab_helpers") is None:\n'
+    '    %pip install -q "gptlab-helpers @ git+{url}"'
+)
+
+COLAB_BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
+
+CELL_MARKER = re.compile(r"^# %%( \[markdown\])?\s*$")
+
+
+def repository_url():
+    """O endereço do repositório, lido de `[project.urls] Repository` no pyproject.toml."""
+    with open(ROOT / "pyproject.toml", "rb") as file:
+        pyproject = tomllib.load(file)
+    try:
+        url = pyproject["project"]["urls"]["Repository"]
+    except KeyError:
+        raise KeyError(
+            "pyproject.toml não tem [project.urls] Repository; acrescente, por exemplo, "
+            'Repository = "https://github.com/dono/repositorio"'
+        ) from None
+    return url.rstrip("/").removesuffix(".git")
+
+
+def github_repository():
+    """'dono/repositorio' a partir de `repository_url()` (o Colab abre notebooks do GitHub)."""
+    url = repository_url()
+    prefix = "https://github.com/"
+    if not url.startswith(prefix) or url[len(prefix) :].count("/") != 1:
+        raise ValueError(
+            f"o endereço do repositório deve ser https://github.com/dono/repositorio, mas é {url!r}"
+        )
+    return url[len(prefix) :]
+
+
+def setup_cell():
+    """A primeira célula de código de todo notebook (aulas, exercícios e soluções)."""
+    return nbformat.v4.new_code_cell(SETUP_TEMPLATE.format(url=repository_url()))
+
+
+def colab_badge_cell(path):
+    """Célula de texto com o selo "Abrir no Colab" para o notebook em `path`.
+
+    `path` é relativo à raiz do repositório (ex.: "notebooks/01_arquitetura_gpt.ipynb");
+    um caminho absoluto dentro do repositório também serve.
+    """
+    path = Path(path)
+    if path.is_absolute():
+        path = path.resolve().relative_to(ROOT)
+    colab_url = f"https://colab.research.google.com/github/{github_repository()}/blob/main/{path.as_posix()}"
+    return nbformat.v4.new_markdown_cell(f"[![Abrir no Colab]({COLAB_BADGE_IMAGE})]({colab_url})")
+
+
+def parse_percent_source(text, name="fonte"):
+    """Separa um arquivo no formato percent em [(tipo, texto)], tipo "markdown" ou "code".
+
+    O que vem antes do primeiro `# %%` (comentários para o ruff, por exemplo) é ignorado.
+    """
+    cells = []
+    kind, lines = None, []
+    for number, line in enumerate(text.splitlines(), start=1):
+        marker = CELL_MARKER.match(line)
+        if marker:
+            if kind is not None:
+                cells.append((kind, lines))
+            kind, lines = ("markdown" if marker.group(1) else "code"), []
+        elif kind == "markdown":
+            if line not in ("", "#") and not line.startswith("# "):
+                raise ValueError(
+                    f"{name}, linha {number}: numa célula de texto toda linha começa com '# ' "
+                    f"(ou é só '#'), mas encontrei {line!r}"
+                )
+            lines.append(line[2:])
+        elif kind == "code":
+            lines.append(line)
+    if kind is not None:
+        cells.append((kind, lines))
+    parsed = [(kind, "\n".join(lines).strip("\n")) for kind, lines in cells]
+    empty = [index for index, (_, source) in enumerate(parsed) if not source.strip()]
+    if empty:
+        raise ValueError(f"{name}: a célula {empty[0]} está vazia; apague o marcador '# %%' que sobrou")
+    return parsed
+
+
+def new_notebook(cells):
+    """Um notebook com os metadados fixos de NOTEBOOK_METADATA e ids de célula previsíveis."""
+    notebook = nbformat.v4.new_notebook(cells=list(cells))
+    return normalize_notebook(notebook)
+
+
+def normalize_notebook(notebook):
+    """Tira do notebook tudo o que muda a cada execução, para o arquivo ser reprodutível."""
+    kept = {key: value for key, value in notebook.metadata.items() if key not in VOLATILE_NOTEBOOK_METADATA}
+    notebook.metadata = nbformat.from_dict({**kept, **NOTEBOOK_METADATA})
+    for index, cell in enumerate(notebook.cells):
+        cell.id = f"cell-{index:03d}"  # ids aleatórios mudariam o arquivo a cada geração
+        for key in VOLATILE_CELL_METADATA:
+            cell.metadata.pop(key, None)
+        if cell.cell_type == "code":
+            cell.outputs = coalesce_streams(cell.outputs)
+    return notebook
+
+
+def coalesce_streams(outputs):
+    """Junta saídas de texto seguidas do mesmo fluxo (um print pode chegar em pedaços)."""
+    merged = []
+    for output in outputs:
+        previous = merged[-1] if merged else None
+        if (
+            output.output_type == "stream"
+            and previous is not None
+            and previous.output_type == "stream"
+            and previous.name == output.name
+        ):
+            previous.text += output.text
+        else:
+            merged.append(output)
+    return merged
+
+
+def write_notebook(notebook, path):
+    """Grava o notebook em `path` (JSON com chaves ordenadas, como o Jupyter)."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, str(path))
+
+
+def execute_notebook(path, timeout=DEFAULT_TIMEOUT):
+    """Executa o notebook em `path` num kernel novo e grava as saídas no próprio arquivo.
+
+    O kernel roda na pasta do notebook, com as variáveis de DETERMINISTIC_ENV. Os metadados
+    voláteis (horários, versão do Python) são descartados: sem mudança no código, o arquivo
+    sai idêntico. Devolve o tempo de execução em segundos. Se uma célula falha, o arquivo
+    não é alterado e o erro diz qual célula foi.
+    """
+    path = Path(path)
+    os.environ.update(DETERMINISTIC_ENV)
+    notebook = nbformat.read(str(path), as_version=4)
+    client = NotebookClient(
+        notebook,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+        record_timing=False,
+        coalesce_streams=True,
+    )
+    start = time.perf_counter()
+    try:
+        client.execute()
+    except CellExecutionError as error:
+        raise RuntimeError(f"a execução de {path} falhou; o arquivo não foi alterado.\n{error}") from None
+    elapsed = time.perf_counter() - start
+    write_notebook(normalize_notebook(notebook), path)
+    return elapsed
+
+
+def lesson_sources():
+    """Os arquivos-fonte das aulas, em ordem: scripts/notebook_sources/NN_nome.py."""
+    return sorted(SOURCES_DIR.glob("[0-9][0-9]_*.py"))
+
+
+def lesson_cells(source_path):
+    """As células de uma aula: preparação, selo do Colab e as células do arquivo-fonte."""
+    source_path = Path(source_path)
+    notebook_path = f"notebooks/{source_path.stem}.ipynb"
+    cells = [setup_cell(), colab_badge_cell(notebook_path)]
+    for kind, text in parse_percent_source(source_path.read_text(encoding="utf-8"), source_path.name):
+        if kind == "markdown":
+            cells.append(nbformat.v4.new_markdown_cell(text))
+        else:
+            cells.append(nbformat.v4.new_code_cell(text))
+    return cells
+
+
+def build_lesson_notebook(source_path):
+    """Monta (sem executar) o notebook de aula que corresponde a `source_path`."""
+    return new_notebook(lesson_cells(source_path))
+
+
+def selected(paths, only):
+    """Filtra por prefixo do nome (ex.: "03" ou "03_gelu"); sem filtro, devolve todos."""
+    if not only:
+        return list(paths)
+    return [path for path in paths if any(path.stem.startswith(prefix) for prefix in only)]
+
+
+def build_lessons(only, execute, timeout):
+    """Gera (e executa) os notebooks de aula; devolve {caminho: segundos de execução}."""
+    sources = selected(lesson_sources(), only)
+    if not sources:
+        raise SystemExit(f"nenhuma aula corresponde a --only {' '.join(only)}; veja {SOURCES_DIR}")
+    timings = {}
+    for source in sources:
+        path = NOTEBOOKS_DIR / f"{source.stem}.ipynb"
+        print(f"gerando {path.relative_to(ROOT)} a partir de {source.relative_to(ROOT)}", flush=True)
+        write_notebook(build_lesson_notebook(source), path)
+        if execute:
+            timings[path] = execute_notebook(path, timeout)
+            print(f"  executado em {timings[path]:.1f} s", flush=True)
+    return timings
+
+
+def build_exercises(only, execute, timeout):
+    """Roda scripts/make_exercises.py, se existir, e executa as soluções que ele gerou."""
+    if not EXERCISES_SCRIPT.exists():
+        print("scripts/make_exercises.py ainda não existe: exercícios e soluções ficam como estão")
+        return {}
+    print("gerando exercises/ e solutions/ com scripts/make_exercises.py", flush=True)
+    subprocess.run([sys.executable, str(EXERCISES_SCRIPT)], check=True, cwd=ROOT)
+    timings = {}
+    if execute:
+        for path in selected(sorted(SOLUTIONS_DIR.glob("*.ipynb")), only):
+            print(f"executando {path.relative_to(ROOT)}", flush=True)
+            timings[path] = execute_notebook(path, timeout)
+            print(f"  executado em {timings[path]:.1f} s", flush=True)
+    return timings
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(
+        description="Gera e executa os notebooks do GPTLab (aulas, exercícios e soluções)."
+    )
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        metavar="PREFIXO",
+        help="só os notebooks cujo nome começa com estes prefixos (ex.: --only 03 05)",
+    )
+    parser.add_argument("--no-execute", action="store_true", help="só gera os notebooks, sem executá-los")
+    parser.add_argument("--skip-exercises", action="store_true", help="não roda scripts/make_exercises.py")
+    parser.add_argument(
+        "--timeout",
+        type=int,
+        default=DEFAULT_TIMEOUT,
+        help=f"limite de segundos por célula (padrão: {DEFAULT_TIMEOUT})",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    execute = not args.no_execute
+    start = time.perf_counter()
+    timings = build_lessons(args.only, execute, args.timeout)
+    if not args.skip_exercises:
+        timings.update(build_exercises(args.only, execute, args.timeout))
+    if timings:
+        slowest = max(timings, key=timings.get)
+        print(f"mais lento: {slowest.relative_to(ROOT)} ({timings[slowest]:.1f} s)")
+    print(f"pronto em {time.perf_counter() - start:.1f} s")
+
+
+if __name__ == "__main__":
+    main()

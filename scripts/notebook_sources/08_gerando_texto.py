@@ -1,0 +1,250 @@
+# ruff: noqa: E402
+# Fonte de notebooks/08_gerando_texto.ipynb. Depois de editar, rode: python scripts/build_notebooks.py --only 08
+
+# %% [markdown]
+# # 08 · Gerando texto
+#
+# O GPT devolve logits: um escore para cada token do vocabulário, em cada posição. Para gerar
+# texto, usamos só os logits da **última** posição, escolhemos o próximo token, colocamos esse
+# token no fim da sequência e repetimos. Esse laço, em que a saída de um passo vira entrada
+# do seguinte, é a geração **autorregressiva**.
+#
+# ## Objetivos de aprendizagem
+#
+# - Transformar os logits da última posição em probabilidades com a softmax.
+# - Escolher o próximo token com `argmax` (geração gulosa) e decodificá-lo.
+# - Escrever o laço `generate_text_simple`, incluindo o corte do contexto.
+# - Visualizar as probabilidades dos tokens mais prováveis de um modelo ainda não treinado.
+
+# %% [markdown]
+# ## 1. O modelo e o texto inicial
+#
+# Criamos o GPT-2 de 124M exatamente como na aula: semente 123, um forward em modo de treino
+# com o lote das duas frases (que não muda nenhum peso; só refaz os passos da aula) e
+# `model.eval()`, que desliga o dropout para a geração.
+
+# %%
+import torch
+
+from gptlab_helpers import GPT_CONFIG_124M, GPTModel, get_tokenizer
+
+tokenizer = get_tokenizer("gpt2")
+batch = torch.tensor([tokenizer.encode("Every effort moves you"), tokenizer.encode("Every day holds a")])
+
+torch.manual_seed(123)
+model = GPTModel(GPT_CONFIG_124M)
+_ = model(batch)
+model.eval()  # desliga o dropout: a mesma entrada dá sempre a mesma saída
+print("em modo de treino?", model.training)
+
+# %% [markdown]
+# O texto inicial (o *contexto*) vira um lote de uma sequência, com forma `(1, T)`:
+
+# %%
+start_context = "Hello, I am"
+encoded = tokenizer.encode(start_context)
+print("IDs:", encoded)
+
+encoded_tensor = torch.tensor(encoded).unsqueeze(0)  # (T,) -> (1, T)
+print("forma de encoded_tensor:", encoded_tensor.shape)
+
+# %% [markdown]
+# "Hello, I am" são 4 tokens: `Hello`, `,`, ` I` e ` am`. O `unsqueeze(0)` cria a dimensão do
+# lote, porque o modelo sempre espera `(B, T)`.
+
+# %% [markdown]
+# ## 2. Um passo, à mão
+#
+# Passamos o contexto pelo modelo. `torch.no_grad()` avisa que não vamos treinar, então o
+# PyTorch não guarda nada para calcular gradientes (economiza memória e tempo):
+
+# %%
+with torch.no_grad():
+    logits = model(encoded_tensor)
+print("forma dos logits:", logits.shape)
+
+last_logits = logits[:, -1, :]  # (1, 4, 50257) -> (1, 50257)
+print("forma dos logits da última posição:", last_logits.shape)
+
+# %% [markdown]
+# Das 4 posições, só a última importa: o vetor da posição *t* avalia o token da posição
+# *t* + 1, e o que queremos é o token **depois** de "am". Os outros três vetores preveem
+# tokens que já conhecemos.
+#
+# A **softmax** transforma os 50257 logits em probabilidades: eleva *e* a cada logit (tudo
+# fica positivo, e a ordem se mantém) e divide pela soma (tudo passa a somar 1):
+#
+# $$p_i = \frac{e^{z_i}}{\sum_j e^{z_j}}$$
+
+# %%
+probas = torch.softmax(last_logits, dim=-1)  # (1, 50257)
+print(f"soma das probabilidades: {probas.sum().item():.4f}")
+
+next_id = torch.argmax(probas, dim=-1, keepdim=True)  # (1, 1): o token mais provável
+print("próximo token:", next_id.item(), repr(tokenizer.decode([next_id.item()])))
+print("argmax dos logits dá o mesmo:", torch.argmax(last_logits, dim=-1).item())
+
+# %% [markdown]
+# O token mais provável é o 27018, `' Feature'` (com o espaço na frente). Como a softmax preserva a ordem, o maior
+# logit e a maior probabilidade são do mesmo token: para a escolha gulosa, a softmax nem seria
+# necessária. Ela importa quando queremos **sortear** o próximo token de acordo com as
+# probabilidades, em vez de pegar sempre o maior.
+
+# %% [markdown]
+# ## 3. As probabilidades mais altas
+#
+# Quão confiante o modelo está? As 10 maiores probabilidades:
+
+# %%
+top = torch.topk(probas[0], k=10)
+labels = [repr(tokenizer.decode([i])) for i in top.indices.tolist()]
+uniform = 1 / GPT_CONFIG_124M["vocab_size"]
+
+print(f"{'token':<18}{'ID':>7}{'probabilidade':>15}")
+for label, token_id, p in zip(labels, top.indices.tolist(), top.values.tolist()):
+    print(f"{label:<18}{token_id:>7}{p:>15.6f}")
+print(f"{'(uniforme)':<18}{'':>7}{uniform:>15.6f}")
+
+# %%
+import matplotlib.pyplot as plt
+
+plt.figure(figsize=(10, 4))
+plt.bar(labels, top.values.tolist())
+plt.axhline(uniform, color="gray", linestyle="--", label="distribuição uniforme (1/50257)")
+plt.title("As 10 maiores probabilidades para o token depois de 'Hello, I am'")
+plt.xlabel("token candidato")
+plt.ylabel("probabilidade")
+plt.xticks(rotation=45)
+plt.legend()
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# Mesmo o token favorito tem probabilidade de cerca de 0,0002, só umas 10 vezes a de um
+# sorteio uniforme entre os 50257 tokens. O modelo não foi treinado: seus pesos são aleatórios
+# e ele praticamente não tem preferência. Depois do treino, a mesma figura mostra poucos
+# tokens com quase toda a probabilidade.
+
+# %% [markdown]
+# ## 4. O laço de geração
+#
+# Agora é só repetir o passo, acrescentando cada token escolhido ao fim da sequência. Antes de
+# cada passo, a sequência é cortada aos últimos `context_size` tokens, porque o modelo só tem
+# embeddings posicionais para `context_length` posições.
+
+
+# %%
+def generate_text_simple(model, idx, max_new_tokens, context_size):
+    """Geração gulosa: idx (B, T) -> (B, T + max_new_tokens)."""
+    for _ in range(max_new_tokens):
+        idx_cond = idx[:, -context_size:]  # no máximo os últimos context_size tokens
+        with torch.no_grad():
+            logits = model(idx_cond)  # (B, T, V)
+        logits = logits[:, -1, :]  # só a última posição: (B, V)
+        probas = torch.softmax(logits, dim=-1)  # (B, V)
+        idx_next = torch.argmax(probas, dim=-1, keepdim=True)  # (B, 1)
+        idx = torch.cat((idx, idx_next), dim=1)  # (B, T + 1)
+    return idx
+
+
+# %% [markdown]
+# Seis tokens novos a partir de "Hello, I am":
+
+# %%
+out = generate_text_simple(
+    model=model,
+    idx=encoded_tensor,
+    max_new_tokens=6,
+    context_size=GPT_CONFIG_124M["context_length"],
+)
+print("Saída:", out)
+print("Comprimento da saída:", len(out[0]))
+
+decoded_text = tokenizer.decode(out.squeeze(0).tolist())
+print(decoded_text)
+
+# %% [markdown]
+# Os 4 IDs do contexto continuam no começo e os 6 seguintes são os gerados: 27018, 24086,
+# 47843, 30961, 42348 e 7267, que decodificados dão "Featureiman Byeswickattribute argue". É um
+# texto sem sentido, como esperado de um modelo com pesos aleatórios. Treinar o modelo, no
+# próximo capítulo, é o que transforma esse mesmo laço num gerador de texto coerente.
+
+# %% [markdown]
+# ## 5. O corte do contexto
+#
+# `idx[:, -context_size:]` pega só os últimos `context_size` tokens. Com `context_size=2`, o
+# modelo veria apenas " I am":
+
+# %%
+print("contexto cortado:", encoded_tensor[:, -2:])
+print("texto que o modelo vê:", repr(tokenizer.decode(encoded_tensor[0, -2:].tolist())))
+
+short = generate_text_simple(model, encoded_tensor, max_new_tokens=6, context_size=2)
+print(tokenizer.decode(short.squeeze(0).tolist()))
+
+# %% [markdown]
+# Com uma janela de 2 tokens, a continuação é outra, pois o modelo esquece o começo da frase
+# a cada passo. No GPT-2 a janela é de 1024 tokens, então o corte só entra em ação em textos
+# longos. Sem o corte, um texto mais longo que `context_length` daria erro: o `GPTModel` do
+# pacote confere isso e explica o que fazer.
+
+# %%
+too_long = torch.zeros(1, 1025, dtype=torch.long)  # 1025 tokens, um a mais que o limite
+try:
+    model(too_long)
+except ValueError as error:
+    print("erro:", error)
+
+# %% [markdown]
+# ## 6. A mesma função no pacote
+#
+# `gptlab_helpers.generate_text_simple` faz o mesmo laço (e confere os argumentos);
+# `text_to_token_ids` e `token_ids_to_text` fazem as conversões entre texto e tensor:
+
+# %%
+from gptlab_helpers import generate_text_simple as package_generate
+from gptlab_helpers import text_to_token_ids, token_ids_to_text
+
+ids = package_generate(
+    model, text_to_token_ids(start_context, tokenizer), 6, GPT_CONFIG_124M["context_length"]
+)
+print("mesmos IDs do pacote:", torch.equal(ids, out))
+print(token_ids_to_text(ids, tokenizer))
+
+# %% [markdown]
+# ## Perguntas frequentes
+#
+# **Por que usar só a última posição dos logits?**
+# Porque cada posição prevê o token seguinte a ela, e só o token depois da última ainda não
+# existe. No treino, ao contrário, todas as posições são usadas ao mesmo tempo: cada uma é
+# comparada com o token que de fato vem depois dela.
+#
+# **O que exatamente a softmax faz?**
+# Eleva *e* a cada logit e divide pela soma: os valores ficam positivos, somam 1 e mantêm a
+# ordem. Logits maiores ganham uma fatia desproporcionalmente maior. É a ponte entre escores e
+# probabilidades.
+#
+# **Se argmax dos logits dá o mesmo resultado, para que a softmax?**
+# Para a escolha gulosa, não faz diferença. Mas para sortear o próximo token (com
+# `torch.multinomial`) ou ajustar a "temperatura", precisamos das probabilidades.
+#
+# **As primeiras palavras viram contexto para as seguintes?**
+# Sim: a cada passo, a sequência inteira até ali (até `context_size` tokens) entra no modelo,
+# inclusive os tokens que ele mesmo gerou. Esta versão simples recalcula tudo a cada passo;
+# implementações eficientes guardam as chaves e valores da atenção dos passos anteriores
+# (*KV cache*).
+#
+# **Por que o texto gerado não faz sentido?**
+# Porque o modelo não foi treinado: com pesos aleatórios, as probabilidades são quase
+# uniformes (seção 3) e o token escolhido é praticamente arbitrário.
+#
+# **Gerar duas vezes dá o mesmo texto?**
+# Com `argmax` e `model.eval()`, sim: não há nada sorteado. Sem o `eval()`, o dropout mudaria
+# os logits a cada chamada.
+
+# %% [markdown]
+# ## Próximos passos
+#
+# - Exercícios desta aula: [`../exercises/08_gerando_texto.ipynb`](../exercises/08_gerando_texto.ipynb)
+# - Você chegou ao fim da arquitetura: o próximo passo é **treinar** este modelo para que o
+#   mesmo laço produza texto com sentido.

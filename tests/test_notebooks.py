@@ -1,0 +1,219 @@
+"""Estrutura dos notebooks de aula e das funções de scripts/build_notebooks.py.
+
+As saídas em si são conferidas pelo nbval (pytest --nbval roda cada notebook de notebooks/).
+Aqui conferimos o que o nbval não vê: a célula de preparação, o selo do Colab, as seções
+obrigatórias, que as saídas estão gravadas e que o notebook corresponde à sua fonte.
+"""
+
+import importlib.util
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+import tomllib
+from IPython.core.inputtransformer2 import TransformerManager
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPTS_DIR = ROOT / "scripts"
+
+LESSON_NOTEBOOKS = [
+    "01_arquitetura_gpt.ipynb",
+    "02_layer_normalization.ipynb",
+    "03_gelu_feed_forward.ipynb",
+    "04_conexoes_de_atalho.ipynb",
+    "05_bloco_transformer_e_gpt.ipynb",
+    "06_distribuicao_de_parametros.ipynb",
+    "07_dropout_separado.ipynb",
+    "08_gerando_texto.ipynb",
+]
+# O guia de estilo pede células de código curtas, raramente com mais de 15 linhas: até duas por
+# notebook podem passar disso (uma classe inteira, por exemplo), e nenhuma passa de 40.
+SHORT_CELL_LINES, LONG_CELLS_ALLOWED, MAX_CODE_LINES = 15, 2, 40
+
+
+def load_build_notebooks():
+    """Importa scripts/build_notebooks.py (a pasta scripts/ não é um pacote)."""
+    if "build_notebooks" in sys.modules:
+        return sys.modules["build_notebooks"]
+    spec = importlib.util.spec_from_file_location("build_notebooks", SCRIPTS_DIR / "build_notebooks.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["build_notebooks"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+build_notebooks = load_build_notebooks()
+
+
+def read_lesson(name):
+    return nbformat.read(str(ROOT / "notebooks" / name), as_version=4)
+
+
+def markdown_text(notebook):
+    return "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
+
+
+def code_cells(notebook):
+    return [cell for cell in notebook.cells if cell.cell_type == "code"]
+
+
+# --- as funções do script ---------------------------------------------------------------
+
+
+def test_repository_url_comes_from_pyproject():
+    with open(ROOT / "pyproject.toml", "rb") as file:
+        expected = tomllib.load(file)["project"]["urls"]["Repository"]
+    assert build_notebooks.repository_url() == expected.rstrip("/").removesuffix(".git")
+    assert build_notebooks.repository_url().startswith("https://github.com/")
+
+
+def test_colab_badge_points_to_the_notebook_on_github():
+    cell = build_notebooks.colab_badge_cell("notebooks/02_layer_normalization.ipynb")
+    owner_repo = build_notebooks.repository_url().removeprefix("https://github.com/")
+    expected = f"https://colab.research.google.com/github/{owner_repo}/blob/main/notebooks/02_layer_normalization.ipynb"
+    assert cell.cell_type == "markdown"
+    assert f"]({expected})" in cell.source
+    assert "Abrir no Colab" in cell.source
+    absolute = build_notebooks.colab_badge_cell(ROOT / "notebooks" / "02_layer_normalization.ipynb")
+    assert absolute.source == cell.source
+
+
+def run_setup_cell(monkeypatch, package_found):
+    """Executa a célula de preparação com um IPython falso; devolve as mágicas chamadas."""
+    code = TransformerManager().transform_cell(build_notebooks.setup_cell().source)
+    calls = []
+
+    class FakeIPython:
+        def run_line_magic(self, name, line):
+            calls.append((name, line))
+
+    if not package_found:  # como no Colab: o pacote não está instalado
+        original = importlib.util.find_spec
+        monkeypatch.setattr(
+            importlib.util,
+            "find_spec",
+            lambda name, *a: None if name == "gptlab_helpers" else original(name, *a),
+        )
+    exec(compile(code, "<célula de preparação>", "exec"), {"get_ipython": FakeIPython})
+    return calls
+
+
+def test_setup_cell_does_nothing_when_the_package_is_installed(monkeypatch):
+    assert run_setup_cell(monkeypatch, package_found=True) == []
+
+
+def test_setup_cell_installs_only_the_package_from_the_repository_in_colab(monkeypatch):
+    calls = run_setup_cell(monkeypatch, package_found=False)
+    url = build_notebooks.repository_url()
+    assert calls == [("pip", f'install -q "gptlab-helpers @ git+{url}"')]
+
+
+def test_parse_percent_source_splits_cells_and_rejects_bad_markdown():
+    text = (
+        "# cabeçalho ignorado\n\n# %% [markdown]\n# # Título\n#\n# texto\n\n# %%\nx = 1\n\n\n# %%\nprint(x)\n"
+    )
+    assert build_notebooks.parse_percent_source(text) == [
+        ("markdown", "# Título\n\ntexto"),
+        ("code", "x = 1"),
+        ("code", "print(x)"),
+    ]
+    with pytest.raises(ValueError, match="célula de texto"):
+        build_notebooks.parse_percent_source("# %% [markdown]\nsem cerquilha\n")
+    with pytest.raises(ValueError, match="vazia"):
+        build_notebooks.parse_percent_source("# %%\n\n# %%\nx = 1\n")
+
+
+def test_execute_notebook_is_deterministic(tmp_path):
+    cells = [
+        nbformat.v4.new_code_cell("import time\nprint('um')\ntime.sleep(0.2)\nprint('dois')"),
+        nbformat.v4.new_code_cell("1 + 1"),
+    ]
+    path = tmp_path / "mini.ipynb"
+    build_notebooks.write_notebook(build_notebooks.new_notebook(cells), path)
+    build_notebooks.execute_notebook(path, timeout=60)
+    first = path.read_bytes()
+    time.sleep(1)  # um horário gravado no arquivo mudaria entre as duas execuções
+    build_notebooks.execute_notebook(path, timeout=60)
+    assert path.read_bytes() == first
+    notebook = nbformat.read(str(path), as_version=4)
+    assert notebook.cells[0].outputs == [nbformat.v4.new_output("stream", name="stdout", text="um\ndois\n")]
+    assert notebook.cells[1].outputs[0].data["text/plain"] == "2"
+    assert all("execution" not in cell.metadata for cell in notebook.cells)
+    assert notebook.metadata.language_info == {"name": "python"}
+
+
+def test_execute_notebook_keeps_the_file_when_a_cell_fails(tmp_path):
+    path = tmp_path / "falha.ipynb"
+    build_notebooks.write_notebook(build_notebooks.new_notebook([nbformat.v4.new_code_cell("1 / 0")]), path)
+    before = path.read_bytes()
+    with pytest.raises(RuntimeError, match="falhou"):
+        build_notebooks.execute_notebook(path, timeout=60)
+    assert path.read_bytes() == before
+
+
+# --- os notebooks de aula ---------------------------------------------------------------
+
+
+def test_every_lesson_has_a_source_and_a_notebook():
+    sources = [path.stem for path in build_notebooks.lesson_sources()]
+    assert sources == [name.removesuffix(".ipynb") for name in LESSON_NOTEBOOKS]
+    for name in LESSON_NOTEBOOKS:
+        assert (ROOT / "notebooks" / name).is_file(), (
+            f"falta notebooks/{name}: rode python scripts/build_notebooks.py"
+        )
+
+
+@pytest.mark.parametrize("name", LESSON_NOTEBOOKS)
+def test_notebook_starts_with_setup_cell_and_colab_badge(name):
+    notebook = read_lesson(name)
+    first, second = notebook.cells[0], notebook.cells[1]
+    assert first.cell_type == "code"
+    assert first.source == build_notebooks.setup_cell().source
+    assert second.source == build_notebooks.colab_badge_cell(f"notebooks/{name}").source
+
+
+@pytest.mark.parametrize("name", LESSON_NOTEBOOKS)
+def test_notebook_has_required_sections_and_exercise_link(name):
+    text = markdown_text(read_lesson(name))
+    assert text.lstrip().startswith("[![Abrir no Colab]")
+    assert "## Objetivos de aprendizagem" in text
+    assert "## Perguntas frequentes" in text
+    assert f"(../exercises/{name})" in text, f"{name} deve terminar com o link para ../exercises/{name}"
+
+
+@pytest.mark.parametrize("name", LESSON_NOTEBOOKS)
+def test_notebook_was_executed_top_to_bottom_with_outputs(name):
+    cells = code_cells(read_lesson(name))
+    counts = [cell.execution_count for cell in cells]
+    assert counts == list(range(1, len(cells) + 1)), f"{name}: execute com python scripts/build_notebooks.py"
+    assert sum(bool(cell.outputs) for cell in cells) >= len(cells) // 2, f"{name} está quase sem saídas"
+
+
+@pytest.mark.parametrize("name", LESSON_NOTEBOOKS)
+def test_notebook_has_no_errors_or_warnings(name):
+    for index, cell in enumerate(code_cells(read_lesson(name))):
+        for output in cell.outputs:
+            assert output.output_type != "error", f"{name}, célula de código {index}: {output.get('ename')}"
+            assert output.get("name") != "stderr", f"{name}, célula de código {index} escreveu em stderr"
+
+
+@pytest.mark.parametrize("name", LESSON_NOTEBOOKS)
+def test_notebook_matches_its_source(name):
+    source = SCRIPTS_DIR / "notebook_sources" / name.replace(".ipynb", ".py")
+    expected = [(cell.cell_type, cell.source) for cell in build_notebooks.build_lesson_notebook(source).cells]
+    actual = [(cell.cell_type, cell.source) for cell in read_lesson(name).cells]
+    assert actual == expected, (
+        f"{name} está desatualizado: rode python scripts/build_notebooks.py --only {name[:2]}"
+    )
+
+
+@pytest.mark.parametrize("name", LESSON_NOTEBOOKS)
+def test_code_cells_are_short(name):
+    lengths = [cell.source.count("\n") + 1 for cell in code_cells(read_lesson(name))]
+    assert max(lengths) <= MAX_CODE_LINES, (
+        f"{name}: célula com {max(lengths)} linhas; divida-a em passos menores"
+    )
+    long_cells = [n for n in lengths if n > SHORT_CELL_LINES]
+    assert len(long_cells) <= LONG_CELLS_ALLOWED, f"{name}: células longas demais ({long_cells} linhas)"
