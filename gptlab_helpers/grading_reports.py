@@ -1,0 +1,214 @@
+"""O que a correção deixa na pasta de saída, e como ela retoma depois de interrompida.
+
+- `.estado.jsonl`: uma linha JSON por entrega corrigida, acrescentada (com fsync) assim que
+  ela termina. É a memória da correção: rodar o comando de novo pula o que já está aqui.
+- `notas.csv`: uma linha por entrega, uma coluna por exercício, total e situação.
+- `feedback/<aluno>.md`: para o aluno, cada exercício com pontos e a mensagem da conferência.
+
+`notas.csv` e os feedbacks são regravados inteiros a cada entrega, num arquivo temporário
+trocado de uma vez (`os.replace`), para nunca ficarem pela metade.
+"""
+
+import csv
+import io
+import json
+import os
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .checks.base import STATUS_LABELS
+
+STATE_FILE = ".estado.jsonl"
+GRADES_FILE = "notas.csv"
+FEEDBACK_FOLDER = "feedback"
+
+# situação da entrega (coluna "situacao"), da mais grave para a mais leve
+INTERNAL = "falha interna"
+INVALID = "arquivo inválido"
+UNKNOWN_SET = "lista não reconhecida"
+WRONG_SET = "lista errada"
+DEAD = "kernel morreu"
+TIMEOUT = "tempo esgotado"
+ERROR = "erro"
+OK = "ok"
+SEVERITY = (INTERNAL, INVALID, UNKNOWN_SET, WRONG_SET, DEAD, TIMEOUT, ERROR, OK)
+
+
+@dataclass
+class Graded:
+    """Uma entrega corrigida: o que vai para o estado, o CSV e o feedback.
+
+    `exercises`: dicionários com id, title, status, points, max_points, message e causes
+    (problemas de execução que podem ter custado pontos). `problems`: mensagens por célula.
+    """
+
+    key: str
+    source: str
+    student: str
+    exercise_set: str | None
+    status: str
+    note: str = ""
+    exercises: list = field(default_factory=list)
+    problems: list = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def total(self):
+        return sum(item["points"] for item in self.exercises)
+
+    @property
+    def maximum(self):
+        return sum(item["max_points"] for item in self.exercises)
+
+
+def format_points(value, decimal=","):
+    """1.5 -> '1,5' (para pessoas); com decimal='.' para o CSV, que planilhas e pandas leem."""
+    return f"{round(value, 2):g}".replace(".", decimal)
+
+
+# --- estado (retomar) --------------------------------------------------------------------------
+def load_state(output):
+    """{chave: Graded} do que já foi corrigido; uma linha cortada no meio (queda) é ignorada."""
+    graded = {}
+    path = Path(output) / STATE_FILE
+    if not path.exists():
+        return graded
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            item = Graded(**json.loads(line))
+        except (ValueError, TypeError):
+            continue
+        graded[item.key] = item
+    return graded
+
+
+def append_state(output, graded):
+    """Acrescenta uma entrega ao estado e força a gravação em disco antes de seguir."""
+    line = json.dumps(asdict(graded), ensure_ascii=False) + "\n"
+    with open(Path(output) / STATE_FILE, "a", encoding="utf-8") as handle:
+        handle.write(line)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def write_atomically(path, text):
+    path = Path(path)
+    temporary = path.with_name(f".{path.name}.tmp")
+    with open(temporary, "w", encoding="utf-8", newline="") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+
+
+# --- notas.csv -----------------------------------------------------------------------------------
+def exercise_order(key):
+    """'06.10' vem depois de '06.9'."""
+    return tuple(int(part) if part.isdigit() else part for part in key.split("."))
+
+
+def spreadsheet_safe(text):
+    """Um nome de arquivo como '=HYPERLINK(...)' viraria fórmula no Excel; o apóstrofo impede."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def grades_table(rows):
+    """O texto de notas.csv para `rows` (lista de Graded, já com o nome atual de cada aluno)."""
+    columns = sorted({item["id"] for row in rows for item in row.exercises}, key=exercise_order)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["aluno", "arquivo", "lista", "situacao", *columns, "total", "maximo", "observacao"])
+    for row in sorted(rows, key=lambda item: item.student.lower()):
+        points = {item["id"]: format_points(item["points"], ".") for item in row.exercises}
+        maximum = format_points(row.maximum, ".") if row.exercises else ""
+        writer.writerow(
+            [
+                row.student,
+                spreadsheet_safe(row.source),
+                row.exercise_set or "",
+                row.status,
+                *(points.get(column, "") for column in columns),
+                format_points(row.total, "."),
+                maximum,
+                row.note,
+            ]
+        )
+    return buffer.getvalue()
+
+
+# --- feedback ------------------------------------------------------------------------------------
+def points_phrase(points, maximum):
+    unit = "ponto" if maximum == 1 else "pontos"
+    return f"{format_points(points)} de {format_points(maximum)} {unit}"
+
+
+def feedback_text(row):
+    """O feedback do aluno em Markdown (legível também como texto puro)."""
+    title = f"Lista de exercícios {row.exercise_set}" if row.exercise_set else "Lista de exercícios"
+    source = row.source.replace("`", "'")
+    lines = [
+        f"# {title}: correção",
+        "",
+        f"- **Entrega:** `{source}`",
+        f"- **Nota:** {points_phrase(row.total, row.maximum)}",
+        f"- **Situação:** {row.status}",
+    ]
+    if row.note and row.status != OK:
+        lines.append(f"- **Observação:** {row.note}")
+    if row.exercises:
+        lines += ["", "## Exercícios"]
+    for item in row.exercises:
+        label = STATUS_LABELS.get(item["status"], (item["status"],))[0].lower()
+        lines += [
+            "",
+            f"### {item['id']}: {item['title']}",
+            "",
+            f"**{points_phrase(item['points'], item['max_points'])}** ({label}). {item['message']}",
+        ]
+        lines += [f"\n> Possível causa: {cause}" for cause in item.get("causes", [])]
+    if row.problems:
+        lines += ["", "## Problemas ao executar o notebook", ""]
+        lines += [f"- {problem}" for problem in row.problems]
+    lines += [
+        "",
+        "---",
+        "",
+        "Como foi corrigido: o notebook foi executado do início ao fim num kernel novo, e depois "
+        "dele o corretor conferiu cada exercício com as conferências do pacote gptlab_helpers. "
+        "O que o notebook imprime (inclusive as mensagens de `check()`) não conta. "
+        "As células são contadas de cima para baixo, do 1, incluindo as de texto.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write_feedback(output, row):
+    folder = Path(output) / FEEDBACK_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    write_atomically(folder / f"{row.student}.md", feedback_text(row))
+
+
+def write_grades(output, rows):
+    write_atomically(Path(output) / GRADES_FILE, grades_table(rows))
+
+
+# --- resumo final --------------------------------------------------------------------------------
+def summary_text(rows):
+    """Tabela do fim: quantas entregas em cada situação e a média de cada exercício."""
+    counts = Counter(row.status for row in rows)
+    lines = [f"{'situação':<24}{'entregas':>9}"]
+    for status in sorted(counts, key=lambda item: SEVERITY.index(item) if item in SEVERITY else 0):
+        lines.append(f"{status:<24}{counts[status]:>9}")
+    by_exercise = {}
+    for row in rows:
+        for item in row.exercises:
+            by_exercise.setdefault(item["id"], []).append(item)
+    if by_exercise:
+        lines += ["", f"{'exercício':<12}{'média':>8}{'máximo':>8}{'entregas':>10}"]
+    for key in sorted(by_exercise, key=exercise_order):
+        items = by_exercise[key]
+        mean = sum(item["points"] for item in items) / len(items)
+        maximum = max(item["max_points"] for item in items)
+        lines.append(f"{key:<12}{format_points(mean):>8}{format_points(maximum):>8}{len(items):>10}")
+    return "\n".join(lines)
