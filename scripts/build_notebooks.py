@@ -22,6 +22,7 @@ Outros scripts reaproveitam daqui: `repository_url()`, `setup_cell()`,
 """
 
 import argparse
+import json
 import os
 import re
 import subprocess
@@ -72,7 +73,8 @@ SETUP_TEMPLATE = (
 
 COLAB_BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
 
-CELL_MARKER = re.compile(r"^# %%( \[markdown\])?\s*$")
+# `# %%` ou `# %% [markdown]`, com tags opcionais no estilo do jupytext: `tags=["solucao"]`
+CELL_MARKER = re.compile(r"^# %%( \[markdown\])?(?: tags=(.*?))?\s*$")
 
 
 def repository_url():
@@ -118,19 +120,36 @@ def colab_badge_cell(path):
     return nbformat.v4.new_markdown_cell(f"[![Abrir no Colab]({COLAB_BADGE_IMAGE})]({colab_url})")
 
 
-def parse_percent_source(text, name="fonte"):
+def parse_percent_source(text, name="fonte", with_tags=False):
     """Separa um arquivo no formato percent em [(tipo, texto)], tipo "markdown" ou "code".
 
     O que vem antes do primeiro `# %%` (comentários para o ruff, por exemplo) é ignorado.
+    O marcador pode trazer tags de célula, como no jupytext: `# %% [markdown] tags=["solucao"]`.
+    Com `with_tags=True` cada item vem como (tipo, texto, tags); sem ele, uma fonte com tags é
+    recusada, para nenhuma tag se perder sem aviso.
     """
     cells = []
-    kind, lines = None, []
+    kind, tags, lines = None, [], []
     for number, line in enumerate(text.splitlines(), start=1):
         marker = CELL_MARKER.match(line)
         if marker:
             if kind is not None:
-                cells.append((kind, lines))
+                cells.append((kind, lines, tags))
             kind, lines = ("markdown" if marker.group(1) else "code"), []
+            try:
+                tags = json.loads(marker.group(2) or "[]")
+            except json.JSONDecodeError:
+                tags = None
+            if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
+                raise ValueError(
+                    f"{name}, linha {number}: as tags vão numa lista JSON de textos, como "
+                    f'tags=["solucao"], mas encontrei {marker.group(2)!r}'
+                )
+            if tags and not with_tags:
+                raise ValueError(
+                    f"{name}, linha {number}: tags de célula só valem nas fontes de "
+                    f"scripts/solution_sources/; tire o 'tags={marker.group(2)}' do marcador"
+                )
         elif kind == "markdown":
             if line not in ("", "#") and not line.startswith("# "):
                 raise ValueError(
@@ -141,12 +160,12 @@ def parse_percent_source(text, name="fonte"):
         elif kind == "code":
             lines.append(line)
     if kind is not None:
-        cells.append((kind, lines))
-    parsed = [(kind, "\n".join(lines).strip("\n")) for kind, lines in cells]
-    empty = [index for index, (_, source) in enumerate(parsed) if not source.strip()]
+        cells.append((kind, lines, tags))
+    parsed = [(kind, "\n".join(lines).strip("\n"), tags) for kind, lines, tags in cells]
+    empty = [index for index, (_, source, _) in enumerate(parsed) if not source.strip()]
     if empty:
         raise ValueError(f"{name}: a célula {empty[0]} está vazia; apague o marcador '# %%' que sobrou")
-    return parsed
+    return parsed if with_tags else [(kind, source) for kind, source, _ in parsed]
 
 
 def new_notebook(cells):

@@ -15,8 +15,9 @@ A fonte de cada par é `scripts/solution_sources/NN_nome.py`, no formato "percen
 
 1. `solutions/NN_nome.ipynb` é a fonte com a célula de preparação e o selo do Colab na
    frente. Se as células não mudaram, o arquivo não é reescrito (as saídas ficam).
-2. `exercises/NN_nome.ipynb` é a solução com cada trecho marcado trocado por um lugar
-   reservado que ainda deixa o notebook rodar, e sem saídas:
+2. `exercises/NN_nome.ipynb` é a solução sem saídas, sem as células só da solução (veja
+   abaixo) e com cada trecho marcado trocado por um lugar reservado que ainda deixa o
+   notebook rodar:
    - trecho indentado (dentro de um método): `raise NotImplementedError(...)`;
    - trecho só de atribuições (`x = ...`): `x = None  # escreva sua resposta aqui`;
    - trecho com classes ou funções: o comentário `# escreva seu código aqui` e o esqueleto de
@@ -24,6 +25,16 @@ A fonte de cada par é `scripts/solution_sources/NN_nome.py`, no formato "percen
    - outro trecho: só o comentário.
 3. `gptlab_helpers/checks/solution_code.py` guarda o código das células de solução de cada
    exercício, que `q1.solution()` mostra (ele funciona também no Colab, sem o repositório).
+
+Células só da solução: um texto que comenta as respostas (os números, a forma, a explicação)
+entregaria o exercício. Marque a célula inteira com a tag `solucao`, na convenção do jupytext:
+
+    # %% [markdown] tags=["solucao"]
+    # São 25 LayerNorms com ...
+
+(ou `# %% tags=["solucao"]` numa célula de código). Ela fica no notebook de soluções, com
+`"tags": ["solucao"]` nos metadados, e some do de exercícios. Se o texto seguinte depender
+dela, deixe antes uma ponte neutra sem a tag ("Depois de acertar, compare ...").
 
 As células que conferem (`q1.check()`) dizem a que exercício pertencem os trechos acima delas.
 """
@@ -57,6 +68,7 @@ CHECK_CALL = re.compile(r"^(q\d+)\.check\(\)", re.MULTILINE)
 ANSWER_PLACEHOLDER = "None  # escreva sua resposta aqui"
 CODE_PLACEHOLDER = "# escreva seu código aqui"
 METHOD_PLACEHOLDER = 'raise NotImplementedError("escreva seu código aqui")'
+SOLUTION_ONLY_TAG = "solucao"  # célula que só aparece em solutions/ (veja o topo)
 
 
 # --- os trechos de solução ---------------------------------------------------------------
@@ -133,6 +145,11 @@ def has_solution(cell):
     return cell.cell_type == "code" and BEGIN in cell.source
 
 
+def is_solution_only(cell):
+    """True se a célula tem a tag `solucao`: fica nas soluções e some dos exercícios."""
+    return SOLUTION_ONLY_TAG in cell.metadata.get("tags", [])
+
+
 # --- notebooks ---------------------------------------------------------------------------
 def exercise_set(cells, where):
     """O número da aula ("06") pelas importações das conferências nas células."""
@@ -153,20 +170,39 @@ def solution_notebook(source_path):
         build_notebooks.colab_badge_cell(f"solutions/{source_path.stem}.ipynb"),
     ]
     text = source_path.read_text(encoding="utf-8")
-    for kind, cell_text in build_notebooks.parse_percent_source(text, source_path.name):
+    for kind, cell_text, tags in build_notebooks.parse_percent_source(text, source_path.name, with_tags=True):
         if kind == "markdown":
-            cells.append(nbformat.v4.new_markdown_cell(cell_text))
+            cell = nbformat.v4.new_markdown_cell(cell_text)
         else:
             split_regions(cell_text, source_path.name)  # confere os marcadores já aqui
-            cells.append(nbformat.v4.new_code_cell(cell_text))
+            cell = nbformat.v4.new_code_cell(cell_text)
+        if tags:
+            cell.metadata["tags"] = tags
+        check_solution_only(cell, f"{source_path.name}, célula {len(cells)}")
+        cells.append(cell)
     notebook = build_notebooks.new_notebook(cells)
     notebook.metadata["gptlab"] = {"exercise_set": exercise_set(cells, source_path.name)}
     return notebook
 
 
+def check_solution_only(cell, where):
+    """Recusa uma célula só da solução que faria falta no exercício."""
+    if not is_solution_only(cell) or cell.cell_type != "code":
+        return
+    if BEGIN in cell.source or CHECK_CALL.search(cell.source) or CHECK_IMPORT.search(cell.source):
+        raise ValueError(
+            f"{where}: uma célula com a tag '{SOLUTION_ONLY_TAG}' some inteira do exercício; "
+            f"ela não pode ter {BEGIN}, qN.check() nem a importação das conferências"
+        )
+
+
 def exercise_notebook(solution, name):
-    """O notebook do aluno: a solução com lugares reservados, sem saídas e com o próprio selo."""
+    """O notebook do aluno: a solução com lugares reservados, sem saídas e com o próprio selo.
+
+    As células com a tag `solucao` (veja o topo) ficam de fora.
+    """
     notebook = copy.deepcopy(solution)
+    notebook.cells = [cell for cell in notebook.cells if not is_solution_only(cell)]
     number = exercise_set(notebook.cells, name)
     for index, cell in enumerate(notebook.cells):
         if cell.cell_type == "markdown" and "colab.research.google.com/github/" in cell.source:
@@ -181,8 +217,12 @@ def exercise_notebook(solution, name):
 
 
 def same_cells(first, second):
-    """True se os dois notebooks têm as mesmas células (tipo e código), ignorando as saídas."""
-    return [(c.cell_type, c.source) for c in first.cells] == [(c.cell_type, c.source) for c in second.cells]
+    """True se os dois notebooks têm as mesmas células (tipo, código e tags), ignorando as saídas."""
+
+    def summary(notebook):
+        return [(cell.cell_type, cell.source, cell.metadata.get("tags", [])) for cell in notebook.cells]
+
+    return summary(first) == summary(second)
 
 
 # --- o código que solution() mostra --------------------------------------------------------

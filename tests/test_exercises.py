@@ -2,18 +2,26 @@
 
 - exercises/ e solutions/ correspondem a scripts/solution_sources/ (regerados em memória);
 - cada notebook de exercícios roda intocado e todas as conferências dizem "Não tentado";
-- cada notebook de soluções traz, nas saídas gravadas, todas as conferências "Correto".
+- cada notebook de soluções traz, nas saídas gravadas, todas as conferências "Correto";
+- nenhum notebook de exercícios traz as células só da solução nem os números que as
+  conferências esperam (o aluno não tem de onde copiar a resposta).
 """
 
 import importlib.util
 import re
+import sys
 from pathlib import Path
 
 import nbformat
 import pytest
+import torch
 from nbclient import NotebookClient
 
-from gptlab_helpers.checks import EXERCISE_SETS
+from gptlab_helpers.analysis import model_size_mb, parameter_breakdown_from_config
+from gptlab_helpers.checks import EXERCISE_SETS, lesson01, lesson03, lesson04, lesson07, lesson08
+from gptlab_helpers.checks.modules import seeded
+from gptlab_helpers.config import GPT_CONFIG_124M, get_gpt2_config
+from gptlab_helpers.shortcut import ExampleDeepNeuralNetwork, gradient_means
 
 ROOT = Path(__file__).resolve().parents[1]
 EXERCISES = sorted((ROOT / "exercises").glob("*.ipynb"))
@@ -147,3 +155,135 @@ def test_other_code_becomes_a_comment():
 def test_unbalanced_markers_are_reported(source):
     with pytest.raises(ValueError, match="SOLUTION"):
         make_exercises.strip_solutions(source, "teste")
+
+
+# --- as células só da solução ----------------------------------------------------------------
+def solution_only_sources(notebook):
+    return [cell.source for cell in notebook.cells if make_exercises.is_solution_only(cell)]
+
+
+@pytest.mark.parametrize("name", LESSON_NAMES)
+def test_solution_only_cells_are_in_the_solution_but_not_in_the_exercise(name):
+    solution = nbformat.read(str(ROOT / "solutions" / f"{name}.ipynb"), as_version=4)
+    exercise = nbformat.read(str(ROOT / "exercises" / f"{name}.ipynb"), as_version=4)
+    hidden = solution_only_sources(solution)
+    assert hidden, f"{name}: nenhuma célula com a tag '{make_exercises.SOLUTION_ONLY_TAG}' nas soluções"
+    assert not solution_only_sources(exercise)
+    shown = {cell.source for cell in exercise.cells}
+    leaked = [source for source in hidden if source in shown]
+    assert not leaked, f"{name}: células só da solução no exercício: {leaked}"
+
+
+def number_forms(value, decimals=0):
+    """O número como aparece num texto: 1.549,58 (pt-BR), 1,549.58 (print do Python) e 1549.58."""
+    english = f"{value:,.{decimals}f}"
+    brazilian = english.replace(",", "_").replace(".", ",").replace("_", ".")
+    plain = f"{value:.{decimals}f}"
+    return {english, brazilian, plain, plain.replace(".", ",")}
+
+
+def first_layer_gradient_ratio():
+    """A razão do exercício 04.2, medida na rede de referência do pacote."""
+    x = torch.tensor(lesson04.SAMPLE_INPUT)
+    means = [
+        gradient_means(seeded(ExampleDeepNeuralNetwork, lesson04.LAYER_SIZES, shortcut), x)[
+            "layers.0.0.weight"
+        ]
+        for shortcut in (True, False)
+    ]
+    return means[0] / means[1]
+
+
+def leaked_answers(lesson):
+    """Textos que entregariam uma resposta conferida na aula `lesson` (números nos dois formatos)."""
+    counts = parameter_breakdown_from_config(GPT_CONFIG_124M)
+    blocks, emb, vocab = (
+        GPT_CONFIG_124M["n_layers"],
+        GPT_CONFIG_124M["emb_dim"],
+        GPT_CONFIG_124M["vocab_size"],
+    )
+    batch, tokens = lesson01.BATCH_SIZE, lesson01.NUM_TOKENS
+    if lesson == "01":
+        return {f"({batch}, {tokens}, {vocab})"} | number_forms(batch * tokens * vocab)
+    if lesson == "02":
+        return number_forms(counts["layer_norms"]) | {"25 LayerNorms"}
+    if lesson == "03":
+        hidden_shape = (*lesson03.FF_INPUT_SHAPE[:-1], 4 * emb)
+        return {str(hidden_shape)} | number_forms(counts["feed_forward"] // blocks)
+    if lesson == "04":
+        return number_forms(first_layer_gradient_ratio()) | {"mil vezes"}
+    if lesson == "05":
+        return number_forms(counts["feed_forward"] // blocks) | number_forms(counts["attention"] // blocks)
+    if lesson == "06":
+        groups = ("attention", "feed_forward", "output_head")
+        sentinels = number_forms(counts["token_embedding"] + counts["positional_embedding"])
+        sentinels |= {form for group in groups for form in number_forms(counts[group])}
+        for size in ("medium", "large", "xl"):
+            total = parameter_breakdown_from_config(get_gpt2_config(size))["total"]
+            sentinels |= number_forms(total) | number_forms(model_size_mb(total), 2)
+        return sentinels | {"weight tying"}
+    if lesson == "07":
+        survivor_scale = 1 / (1 - lesson07.SPLIT_DROPOUT_CONFIG["drop_rate_shortcut"])
+        return number_forms(survivor_scale, 4) | {"40%", "40,0%", "33,3"}
+    if lesson == "08":
+        window_lengths = lesson08.q2.expected()
+        return {str(window_lengths), f"no segundo, {window_lengths[1]}"}  # a lista e a frase que a lê
+    raise ValueError(f"aula sem sentinelas: {lesson}")
+
+
+@pytest.mark.parametrize("name", LESSON_NAMES)
+def test_exercise_notebook_does_not_give_the_answers_away(name):
+    sentinels = leaked_answers(name[:2])
+    solution_text = (ROOT / "solutions" / f"{name}.ipynb").read_text(encoding="utf-8")
+    # as sentinelas são respostas de verdade: pelo menos uma aparece na solução executada
+    assert any(sentinel in solution_text for sentinel in sentinels), f"{name}: sentinelas {sentinels}"
+    text = (ROOT / "exercises" / f"{name}.ipynb").read_text(encoding="utf-8")
+    leaked = sorted(sentinel for sentinel in sentinels if sentinel in text)
+    assert not leaked, (
+        f"exercises/{name}.ipynb entrega as respostas {leaked}; marque a célula com a tag solucao"
+    )
+
+
+def test_a_tagged_cell_stays_in_the_solution_and_leaves_the_exercise(tmp_path):
+    source = tmp_path / "02_teste.py"
+    source.write_text(
+        "# %%\nfrom gptlab_helpers.checks.lesson02 import q1\n\n"
+        "# %%\n### BEGIN SOLUTION\nanswer = 42\n### END SOLUTION\n\n"
+        "# %%\nq1.check()\n\n"
+        '# %% [markdown] tags=["solucao"]\n# A resposta é 42.\n\n'
+        '# %% tags=["solucao"]\nprint(answer)\n\n'
+        "# %% [markdown]\n# Depois de acertar, siga para o próximo exercício.\n",
+        encoding="utf-8",
+    )
+    solution = make_exercises.solution_notebook(source)
+    hidden = [cell for cell in solution.cells if cell.metadata.get("tags") == ["solucao"]]
+    assert [(cell.cell_type, cell.source) for cell in hidden] == [
+        ("markdown", "A resposta é 42."),
+        ("code", "print(answer)"),
+    ]
+    exercise = make_exercises.exercise_notebook(solution, "02_teste.ipynb")
+    sources = [cell.source for cell in exercise.cells]
+    assert "A resposta é 42." not in sources and "print(answer)" not in sources
+    assert sources[-2:] == ["q1.check()", "Depois de acertar, siga para o próximo exercício."]
+    assert "answer = None  # escreva sua resposta aqui" in sources
+
+
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [
+        ('# %% tags=["solucao"]\nq1.check()\n', "qN.check"),
+        ('# %% tags=["solucao"]\n### BEGIN SOLUTION\nx = 1\n### END SOLUTION\n', "BEGIN SOLUTION"),
+        ("# %% [markdown] tags=solucao\n# texto\n", "lista JSON"),
+    ],
+)
+def test_bad_solution_only_cells_are_reported(tmp_path, cell, message):
+    source = tmp_path / "02_teste.py"
+    source.write_text(f"# %%\nfrom gptlab_helpers.checks.lesson02 import q1\n\n{cell}", encoding="utf-8")
+    with pytest.raises(ValueError, match=message):
+        make_exercises.solution_notebook(source)
+
+
+def test_lesson_sources_refuse_tags_instead_of_dropping_them():
+    build_notebooks = sys.modules["build_notebooks"]  # carregado por make_exercises
+    with pytest.raises(ValueError, match="tags de célula"):
+        build_notebooks.parse_percent_source('# %% [markdown] tags=["solucao"]\n# texto\n', "aula.py")

@@ -46,7 +46,7 @@ print(f"números no tensor: {n_logits:,}")
 # %%
 q1.check()
 
-# %% [markdown]
+# %% [markdown] tags=["solucao"]
 # São 3 × 7 = 21 posições e, em cada uma, 50257 logits: 1.055.397 números. O `emb_dim` (768)
 # não aparece na saída: ele é o tamanho dos vetores *dentro* do modelo, e a cabeça de saída os
 # projeta de volta para o tamanho do vocabulário.
@@ -101,6 +101,10 @@ print("forma:", logits.shape)
 print(logits[0, 0, :3])
 
 # %% [markdown]
+# Compare a forma impressa com a sua resposta do exercício 1 e os três logits com os
+# da aula.
+
+# %% [markdown] tags=["solucao"]
 # A forma `[2, 4, 50257]` é a do exercício 1 com B = 2 e T = 4, e os três primeiros logits da
 # primeira posição são os da aula.
 

@@ -90,7 +90,7 @@ print(f"parâmetros das LayerNorms: {layer_norm_params:,}")
 # %%
 q2.check()
 
-# %% [markdown]
+# %% [markdown] tags=["solucao"]
 # São 25 LayerNorms com 2 × 768 parâmetros cada: 38.400, uma fração desprezível dos 163 milhões.
 # Pouco peso, muito efeito: sem elas um GPT profundo dificilmente treina.
 

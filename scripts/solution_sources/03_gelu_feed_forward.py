@@ -55,6 +55,10 @@ print("GELU:", GELU()(x))
 print("ReLU:", torch.relu(x))
 
 # %% [markdown]
+# Compare as duas linhas para x positivo e para x negativo: onde as funções quase
+# coincidem e onde se separam? Guarde a observação para o exercício 3.
+
+# %% [markdown] tags=["solucao"]
 # Para x positivo e grande, as duas quase coincidem (GELU(3) = 2,9964). Para x negativo, a ReLU
 # devolve 0 e a GELU devolve um valor pequeno e negativo (GELU(−1) = −0,1588), que vai a zero
 # aos poucos: a curva é suave e o gradiente não some de uma vez.
@@ -84,7 +88,7 @@ print("forma da saída:", ff(x).shape)
 # %%
 q2.check()
 
-# %% [markdown]
+# %% [markdown] tags=["solucao"]
 # No meio, cada token tem 3072 dimensões (4 × 768); na saída, de novo 768, a forma da entrada.
 # Os 4.722.432 parâmetros são 768 × 3072 + 3072 da primeira camada e 3072 × 768 + 768 da
 # segunda. Como o GPT de 124M tem 12 blocos, as feed-forward somam 56,7 milhões.

@@ -77,6 +77,10 @@ for label, model in (("sem atalho", model_without_shortcut), ("com atalho", mode
     print(f"{label}: " + "  ".join(f"{mean:.4g}" for mean in means.values()))
 
 # %% [markdown]
+# Leia as duas linhas da primeira camada (à esquerda) até a última e compare a ordem
+# de grandeza dos gradientes nas duas redes; o exercício 2 mede essa diferença.
+
+# %% [markdown] tags=["solucao"]
 # Da primeira camada (à esquerda) à última: sem atalho, o gradiente médio vai de 0,0002 a
 # 0,005, minúsculo justamente no começo da rede; com atalho, fica entre 0,2 e 1,3 em todas.
 
@@ -100,7 +104,7 @@ print(f"com atalho, o gradiente da primeira camada é {gradient_ratio:.0f} vezes
 # %%
 q2.check()
 
-# %% [markdown]
+# %% [markdown] tags=["solucao"]
 # Cerca de mil vezes: sem atalho, o sinal do erro chega à primeira camada quase apagado, e ela
 # praticamente não aprende.
 

@@ -220,7 +220,7 @@ print(f"Total de parâmetros da camada de output geracional: {output_params_coun
 # %%
 q2.check()
 
-# %% [markdown]
+# %% [markdown] tags=["solucao"]
 # Lendo os números:
 #
 # - **Embedding, 39.383.808**: 50257 × 768 = 38.597.376 do embedding de tokens mais
@@ -286,12 +286,14 @@ for size in gpt2_configs:
 # %%
 q3.check()
 
-# %% [markdown]
+# %% [markdown] tags=["solucao"]
 # O medium tem 406 milhões de parâmetros (1.549,58 MB em `float32`), o large 838 milhões
 # (3.197,56 MB) e o XL 1,64 bilhão (6.247,68 MB). Os nomes oficiais (355M, 774M e 1558M)
 # descontam a cabeça de saída, que o GPT-2 original divide com o embedding de tokens.
-# Repare que a memória é só a dos pesos: treinar exige ainda gradientes e os estados do
-# otimizador, várias vezes mais.
+
+# %% [markdown]
+# Repare que a memória calculada é só a dos pesos: treinar exige ainda os gradientes e os
+# estados do otimizador, várias vezes mais.
 
 # %% [markdown]
 # ## Exercício 4 · Por que 163 milhões?

@@ -15,7 +15,7 @@
 # - Localizar os três dropouts do GPT e dizer sobre que tensor cada um age.
 # - Dar a cada um a sua taxa: `drop_rate_emb`, `drop_rate_attn` e `drop_rate_shortcut`.
 # - Medir a porcentagem de zeros depois de cada dropout e explicar os valores medidos.
-# - Entender o fator 1 / (1 - p) e por que `model.eval()` desliga o dropout.
+# - Entender por que o dropout reescala os valores que sobrevivem e por que `model.eval()` o desliga.
 #
 # **Como funciona:** escreva nas células marcadas e execute a célula `qN.check()` logo abaixo;
 # ela diz se está certo e, se não, o que olhar. `qN.hint()` dá uma dica e `qN.solution()`
@@ -166,22 +166,29 @@ output = model(inputs)
 q1.check()
 
 # %% [markdown]
-# Como ler as 37 linhas (1 do embedding e, em cada um dos 12 blocos, 1 da atenção e 2 dos atalhos):
+# Cada linha impressa é a porcentagem de zeros logo depois de um dropout: 1 do embedding e,
+# em cada um dos 12 blocos, 1 da atenção e 2 dos atalhos, 37 ao todo. Compare cada uma com a
+# taxa configurada para aquele lugar: alguma foge dela?
+
+# %% [markdown] tags=["solucao"]
+# Como ler as 37 linhas:
 #
 # - **Embedding, perto de 5%**: o tensor `(6, 3, 768)` tem 13.824 valores; o dropout zera cada
 #   um com probabilidade 0,05, então a porcentagem medida oscila um pouco em torno de 5%.
 # - **Atalhos, perto de 15%**: o mesmo raciocínio, com `drop_rate_shortcut = 0.15`.
 # - **Atenção, perto de 40%, e não de 10%**: os pesos de atenção já chegam ao dropout com
 #   zeros, os que a máscara causal escondeu. O exercício 2 faz essa conta.
-#
-# E fora do treino? Em `model.eval()` nenhum dropout zera nada: só sobram os zeros da máscara.
+
+# %% [markdown]
+# E fora do treino? Rode o mesmo modelo em modo `eval` e veja quantos zeros sobram em
+# cada lugar.
 
 # %%
 model.eval()
 with torch.no_grad():
     output = model(inputs[:1])  # uma frase basta: a máscara é a mesma em todas
 
-# %% [markdown]
+# %% [markdown] tags=["solucao"]
 # No embedding e nos atalhos, 0% de zeros; na atenção, 33,33%: são os 3 pesos acima da
 # diagonal, de 9, que a máscara causal zera em cada matriz 3 × 3.
 
@@ -202,7 +209,7 @@ print(f"zeros esperados nos pesos de atenção: {attn_zero_percent:.1f}%")
 # %%
 q2.check()
 
-# %% [markdown]
+# %% [markdown] tags=["solucao"]
 # A máscara zera 3 dos 9 pesos (33,3%); dos 6 que sobram, o dropout zera em média 10%, isto é,
 # mais 6,7 pontos: 40% no total, perto do que os blocos imprimiram no exercício 1.
 
@@ -230,7 +237,7 @@ print(f"fator dos sobreviventes: {survivor_scale:.4f}")
 # %%
 q3.check()
 
-# %% [markdown]
+# %% [markdown] tags=["solucao"]
 # O fator é 1 / (1 − 0,15) ≈ 1,1765. Sem ele, a soma (e a média) das ativações cairia 15% no
 # treino e voltaria ao normal na inferência; com ele, o valor esperado é o mesmo nos dois modos.
 

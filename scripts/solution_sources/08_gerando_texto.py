@@ -89,7 +89,7 @@ print("tokens vistos a cada passo:", window_lengths)
 # %%
 q2.check()
 
-# %% [markdown]
+# %% [markdown] tags=["solucao"]
 # No primeiro passo o modelo vê os 4 tokens do contexto; no segundo, 5; daí em diante a
 # sequência continua crescendo, mas `idx[:, -5:]` entrega ao modelo só os 5 últimos. O GPT-2
 # de verdade faz o mesmo com `context_size = 1024`.
