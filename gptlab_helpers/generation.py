@@ -1,5 +1,7 @@
 """Aula 08: gerar texto um token de cada vez."""
 
+import math
+
 import torch
 
 from .validation import check_non_negative_int, check_positive_int, check_token_ids
@@ -32,4 +34,95 @@ def generate_text_simple(model, idx, max_new_tokens, context_size):
         probas = torch.softmax(logits, dim=-1)  # (B, V), soma 1 em cada linha
         idx_next = torch.argmax(probas, dim=-1, keepdim=True)  # (B, 1)
         idx = torch.cat((idx, idx_next), dim=1)  # (B, T + 1)
+    return idx
+
+
+def check_sampling_args(temperature, top_k, top_p, eos_id, vocab_size=None):
+    """Confere temperature, top_k, top_p e eos_id de `generate` (mensagens em português)."""
+    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not temperature >= 0:
+        raise ValueError(
+            f"temperature deve ser um número >= 0 (0 = sempre o mais provável), mas vale {temperature!r}"
+        )
+    if math.isinf(temperature):
+        raise ValueError("temperature infinita apagaria tudo o que o modelo aprendeu; use algo como 2.0")
+    if top_k is not None:
+        check_positive_int(top_k, "top_k")
+        if vocab_size is not None and top_k > vocab_size:
+            raise ValueError(
+                f"top_k={top_k} é maior que o vocabulário ({vocab_size} tokens); use um valor de 1 a {vocab_size}"
+            )
+    if top_p is not None:
+        if isinstance(top_p, bool) or not isinstance(top_p, (int, float)) or not 0 < top_p <= 1:
+            raise ValueError(
+                f"top_p deve estar em (0, 1], mas vale {top_p!r}; 0.9 mantém os tokens mais "
+                "prováveis que, somados, têm 90% da probabilidade"
+            )
+    if eos_id is not None:
+        check_non_negative_int(eos_id, "eos_id")
+        if vocab_size is not None and eos_id >= vocab_size:
+            raise ValueError(f"eos_id={eos_id} está fora do vocabulário [0, {vocab_size})")
+
+
+def next_token_probabilities(logits, temperature=1.0, top_k=None, top_p=None):
+    """Logits do último token (B, V) -> probabilidades (B, V) depois de temperatura, top-k e top-p.
+
+    Dividir os logits pela temperatura antes da softmax deixa a distribuição mais pontuda
+    (temperatura < 1) ou mais achatada (> 1). top-k zera todos menos os k mais prováveis;
+    top-p (amostragem de núcleo) mantém o menor grupo de tokens que soma `top_p`.
+    """
+    check_sampling_args(temperature, top_k, top_p, None, logits.shape[-1])
+    if temperature == 0:
+        raise ValueError("com temperature=0 não há sorteio: o próximo token é logits.argmax(dim=-1)")
+    logits = logits / temperature
+    if top_k is not None:
+        kth_largest = torch.topk(logits, top_k, dim=-1).values[..., -1:]  # (B, 1)
+        logits = logits.masked_fill(logits < kth_largest, -torch.inf)
+    if top_p is not None and top_p < 1:
+        sorted_logits, order = torch.sort(logits, dim=-1, descending=True)
+        sorted_probs = torch.softmax(sorted_logits, dim=-1)
+        # um token sai se os mais prováveis que ele já somam top_p (o primeiro sempre fica)
+        outside = sorted_probs.cumsum(dim=-1) - sorted_probs >= top_p
+        sorted_logits = sorted_logits.masked_fill(outside, -torch.inf)
+        logits = torch.full_like(logits, -torch.inf).scatter(-1, order, sorted_logits)
+    return torch.softmax(logits, dim=-1)
+
+
+def generate(
+    model,
+    idx,
+    max_new_tokens,
+    context_size,
+    temperature=0.0,
+    top_k=None,
+    top_p=None,
+    eos_id=None,
+    generator=None,
+):
+    """Gera `max_new_tokens` tokens: (B, T) -> (B, T + até max_new_tokens).
+
+    Com `temperature=0` é a geração gulosa de `generate_text_simple` (sempre o mais
+    provável); com temperatura > 0 o próximo token é sorteado de
+    `next_token_probabilities(...)` (`torch.multinomial`). Ao gerar `eos_id` a sequência
+    termina, como no livro: o token de fim não entra na saída. Num lote, quem termina antes
+    é completado com `eos_id` até todas terminarem. `generator` (um `torch.Generator` com
+    semente) repete o mesmo sorteio. Chame `model.eval()` antes, para desligar o dropout.
+    """
+    check_generation_args(model, idx, max_new_tokens, context_size)
+    vocab_size = getattr(model, "cfg", {}).get("vocab_size")
+    check_sampling_args(temperature, top_k, top_p, eos_id, vocab_size)
+    finished = torch.zeros(idx.shape[0], dtype=torch.bool, device=idx.device)
+    for _ in range(max_new_tokens):
+        with torch.no_grad():
+            logits = model(idx[:, -context_size:])[:, -1, :]  # (B, V)
+        if temperature == 0:
+            idx_next = torch.argmax(logits, dim=-1, keepdim=True)  # (B, 1)
+        else:
+            probas = next_token_probabilities(logits, temperature, top_k, top_p)
+            idx_next = torch.multinomial(probas, num_samples=1, generator=generator)  # (B, 1)
+        if eos_id is not None:
+            idx_next = idx_next.masked_fill(finished.unsqueeze(1), eos_id)
+            finished |= idx_next.squeeze(1) == eos_id
+            if finished.all():
+                break
+        idx = torch.cat((idx, idx_next), dim=1)
     return idx

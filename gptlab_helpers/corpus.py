@@ -1,0 +1,177 @@
+"""Os textos de treino (corpus): onde procurar, como baixar e como conferir.
+
+`load_corpus("machado_de_assis_conto")` devolve o texto. Procura, nesta ordem:
+
+1. `corpus/<nome>.txt` (a pasta `corpus/` do repositório ou, fora dele, a da pasta atual);
+2. a pasta indicada pela variável de ambiente `GPTLAB_CORPUS_DIR` (o CI usa `../shared/corpus`);
+3. a internet: baixa do endereço de origem para `corpus/`, conferindo o sha256.
+
+Os textos nunca entram no git: o que fica versionado é o manifesto (nome, origem, sha256,
+tamanho, licença), aqui em `CORPORA` e, para ler sem Python, em `corpus/manifest.json`.
+"""
+
+import hashlib
+import json
+import os
+import tempfile
+import urllib.request
+from pathlib import Path
+
+from tqdm import tqdm
+
+MACHADO_LICENSE = "domínio público (Machado de Assis morreu em 1908)"
+
+CORPORA = {
+    "machado_de_assis_conto": {
+        "description": "Machado de Assis, contos",
+        "url": "https://raw.githubusercontent.com/wmelo52/GPTLab/master/corpus/machado_de_assis_conto.txt",
+        "sha256": "f7eaaccb575b68bdd7995bd688a4c52deb7f611678a429ec9ffcf2a2b4940720",
+        "size_bytes": 1779401,
+        "license": MACHADO_LICENSE,
+    },
+    "machado_de_assis_romance": {
+        "description": "Machado de Assis, romances",
+        "url": "https://raw.githubusercontent.com/wmelo52/GPTLab/master/corpus/machado_de_assis_romance.txt",
+        "sha256": "17c13db708dfea68ff2ed14a8c7b6faf4277703a8ea57756d4b6b2890c84dad7",
+        "size_bytes": 3154694,
+        "license": MACHADO_LICENSE,
+    },
+    "shakespeare": {
+        "description": "Tiny Shakespeare (trechos das peças de William Shakespeare)",
+        "url": "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt",
+        "sha256": "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed",
+        "size_bytes": 1115394,
+        "license": "domínio público (William Shakespeare morreu em 1616)",
+    },
+}
+
+ENV_VAR = "GPTLAB_CORPUS_DIR"
+CHUNK_BYTES = 1 << 16
+REPOSITORY_CORPUS_DIR = Path(__file__).resolve().parents[1] / "corpus"
+
+
+def default_corpus_dir():
+    """A pasta `corpus/` do repositório, se o pacote roda de dentro dele; senão `./corpus`.
+
+    No Colab o pacote é instalado pelo pip, longe do repositório: os textos baixados ficam
+    em `corpus/` ao lado do notebook.
+    """
+    if (REPOSITORY_CORPUS_DIR / "manifest.json").is_file():
+        return REPOSITORY_CORPUS_DIR
+    return Path.cwd() / "corpus"
+
+
+def corpus_entry(name):
+    """A entrada do manifesto para `name`, com um erro que lista os nomes válidos."""
+    if name not in CORPORA:
+        raise ValueError(f"corpus desconhecido: {name!r}. Os disponíveis são: {', '.join(CORPORA)}.")
+    return CORPORA[name]
+
+
+def file_sha256(path):
+    """sha256 de um arquivo, lido em pedaços (não precisa caber na memória)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for chunk in iter(lambda: file.read(CHUNK_BYTES), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def check_file(path, entry):
+    """Confere que o arquivo em `path` é exatamente o texto do manifesto."""
+    actual = file_sha256(path)
+    if actual != entry["sha256"]:
+        raise ValueError(
+            f"o arquivo {path} não é o texto esperado (sha256 {actual[:12]}..., o manifesto diz "
+            f"{entry['sha256'][:12]}...). Ele pode estar incompleto ou ter sido editado: apague-o "
+            f"para que seja baixado de novo de {entry['url']}"
+        )
+
+
+def download(url, destination, expected_sha256, progress=True):
+    """Baixa `url` para `destination` com barra de progresso, conferindo o sha256.
+
+    O arquivo é escrito primeiro num temporário na mesma pasta e só no fim renomeado
+    (`os.replace` é atômico): um download interrompido ou corrompido não deixa meio
+    arquivo no lugar do texto.
+    """
+    destination = Path(destination)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(
+        dir=destination.parent, prefix=f".{destination.name}.", suffix=".part"
+    )
+    try:
+        digest = hashlib.sha256()
+        with os.fdopen(handle, "wb") as file, urllib.request.urlopen(url, timeout=60) as response:
+            total = int(response.headers.get("Content-Length") or 0) or None
+            with tqdm(
+                total=total, unit="B", unit_scale=True, desc=destination.name, disable=not progress
+            ) as bar:
+                for chunk in iter(lambda: response.read(CHUNK_BYTES), b""):
+                    file.write(chunk)
+                    digest.update(chunk)
+                    bar.update(len(chunk))
+        if digest.hexdigest() != expected_sha256:
+            raise ValueError(
+                f"o arquivo baixado de {url} não confere: sha256 {digest.hexdigest()[:12]}..., "
+                f"o manifesto diz {expected_sha256[:12]}...; nada foi gravado. Tente de novo mais tarde "
+                "ou baixe o arquivo à mão e confira a origem"
+            )
+        os.replace(temporary, destination)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+    return destination
+
+
+def find_local_copy(name, corpus_dir):
+    """O primeiro `<name>.txt` que existir em `corpus_dir` ou em $GPTLAB_CORPUS_DIR (ou None)."""
+    folders = [Path(corpus_dir)]
+    if os.environ.get(ENV_VAR):
+        folders.append(Path(os.environ[ENV_VAR]))
+    for folder in folders:
+        path = folder / f"{name}.txt"
+        if path.is_file():
+            return path
+    return None
+
+
+def corpus_path(name, corpus_dir=None, download_missing=True, progress=True):
+    """O caminho de um arquivo do corpus já conferido, baixando-o se preciso."""
+    entry = corpus_entry(name)
+    corpus_dir = Path(corpus_dir) if corpus_dir is not None else default_corpus_dir()
+    path = find_local_copy(name, corpus_dir)
+    if path is not None:
+        check_file(path, entry)
+        return path
+    target = corpus_dir / f"{name}.txt"
+    where = f"copie o arquivo {name}.txt para {corpus_dir} ou aponte a variável de ambiente {ENV_VAR} para a pasta que o contém"
+    if not download_missing:
+        raise FileNotFoundError(f"não encontrei o texto {name!r}: {where}")
+    try:
+        return download(entry["url"], target, entry["sha256"], progress=progress)
+    except OSError as error:  # sem internet, servidor fora do ar, endereço errado...
+        raise FileNotFoundError(
+            f"não encontrei o texto {name!r} e não consegui baixá-lo de {entry['url']} ({error}). "
+            f"Sem internet, {where}."
+        ) from error
+
+
+def load_corpus(name, corpus_dir=None, download_missing=True, progress=True):
+    """O texto inteiro do corpus `name` (uma string), conferido pelo sha256 do manifesto.
+
+    `corpus_dir` troca a pasta padrão (`corpus/`); `download_missing=False` proíbe a internet.
+    """
+    path = corpus_path(name, corpus_dir, download_missing, progress)
+    return path.read_text(encoding="utf-8")
+
+
+def manifest_json():
+    """O manifesto como texto JSON (o conteúdo de `corpus/manifest.json`)."""
+    return json.dumps(CORPORA, ensure_ascii=False, indent=2) + "\n"
+
+
+if __name__ == "__main__":
+    # python -m gptlab_helpers.corpus: regrava corpus/manifest.json a partir de CORPORA
+    (REPOSITORY_CORPUS_DIR / "manifest.json").write_text(manifest_json(), encoding="utf-8")
+    print(f"manifesto gravado em {REPOSITORY_CORPUS_DIR / 'manifest.json'}")

@@ -1,0 +1,351 @@
+"""Treinar um GPTModel do zero: AdamW, aquecimento + cosseno, corte do gradiente e checkpoints.
+
+`train(model, train_ids, val_ids, max_steps=...)` faz o laço inteiro e devolve o histórico
+das perdas. Cada passo: sortear um lote, calcular a entropia cruzada do próximo token,
+retropropagar, cortar o gradiente e dar um passo do AdamW. De tempos em tempos mede a perda
+de treino e de validação (sempre nos mesmos trechos) e, no fim, grava um checkpoint.
+"""
+
+import math
+import os
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+from .char_tokenizer import CharTokenizer
+from .data import as_token_tensor, fixed_batches, random_batch
+from .gpt import GPTModel
+from .tokenizer import get_tokenizer
+from .utils import get_device
+from .validation import check_non_negative_int, check_positive_int
+
+# O GPT de caracteres da trilha GPTLab (notebooks 09 a 11 e scripts/benchmark_training.py):
+# o mesmo GPTModel das aulas, em tamanho de CPU. vocab_size = os 115 caracteres do conto de Machado.
+CHAR_GPT_CONFIG = {
+    "vocab_size": 115,
+    "context_length": 64,  # caracteres que o modelo enxerga de uma vez
+    "emb_dim": 64,
+    "n_heads": 4,
+    "n_layers": 4,
+    "drop_rate": 0.0,  # o modelo é pequeno para o texto: quase não há sobreajuste a evitar
+    "qkv_bias": False,
+    "use_sdpa": True,  # F.scaled_dot_product_attention: o mesmo cálculo, mais rápido
+}
+
+# Como treiná-lo (argumentos de `train`), escolhidos para chegar rápido numa CPU de 2 núcleos.
+CHAR_TRAIN_SETTINGS = {
+    "batch_size": 32,
+    "learning_rate": 6e-3,  # modelos pequenos aguentam (e pedem) taxas altas
+    "warmup_steps": 50,
+    "weight_decay": 0.1,
+    "grad_clip": 1.0,
+    "eval_interval": 100,
+    "eval_batches": 20,
+}
+
+CHECKPOINT_FORMAT = 1
+HISTORY_KEYS = ("step", "tokens", "seconds", "learning_rate", "train_loss", "val_loss")
+
+
+def learning_rate_at(step, max_steps, learning_rate, warmup_steps, min_learning_rate, progress=None):
+    """Taxa de aprendizado do passo `step`: subida linear e depois descida em cosseno.
+
+    Nos `warmup_steps` primeiros passos a taxa sobe de quase 0 até `learning_rate` (os pesos
+    iniciais são aleatórios e o AdamW ainda não tem boas médias dos gradientes). Depois ela
+    desce como meio cosseno até `min_learning_rate` no fim do treino. `progress` (de 0 a 1)
+    diz quanto do treino já passou; por padrão é step / max_steps.
+    """
+    if step < warmup_steps:
+        return learning_rate * (step + 1) / warmup_steps
+    progress = step / max_steps if progress is None else progress
+    cosine = 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))  # vai de 1 a 0
+    return min_learning_rate + cosine * (learning_rate - min_learning_rate)
+
+
+def make_optimizer(model, learning_rate, weight_decay):
+    """AdamW com decaimento de peso só nas matrizes (não em bias nem em scale/shift das normas).
+
+    O decaimento puxa os pesos para zero; nas normas e nos bias isso só atrapalharia.
+    """
+    matrices = [p for p in model.parameters() if p.requires_grad and p.dim() >= 2]
+    vectors = [p for p in model.parameters() if p.requires_grad and p.dim() < 2]
+    groups = [{"params": matrices, "weight_decay": weight_decay}, {"params": vectors, "weight_decay": 0.0}]
+    # beta2 = 0.99 (e não 0.999): a média dos gradientes ao quadrado esquece mais depressa, o que
+    # acompanha melhor lotes pequenos e barulhentos (é a escolha do nanoGPT para caracteres)
+    return torch.optim.AdamW(groups, lr=learning_rate, betas=(0.9, 0.99))
+
+
+def batch_loss(model, x, y):
+    """Entropia cruzada média do próximo token: x, y (B, T) -> escalar (em nats)."""
+    logits = model(x)  # (B, T, V)
+    return F.cross_entropy(logits.flatten(0, 1), y.flatten())
+
+
+@torch.no_grad()
+def estimate_loss(model, batches, device):
+    """Perda média nos lotes fixos `batches` (lista de (x, y)), com o modelo em modo de avaliação."""
+    was_training = model.training
+    model.eval()  # desliga o dropout
+    total, count = 0.0, 0
+    for x, y in batches:
+        total += batch_loss(model, x.to(device), y.to(device)).item() * y.numel()
+        count += y.numel()
+    model.train(was_training)
+    return total / count
+
+
+def tokenizer_to_dict(tokenizer):
+    """Descreve o tokenizador só com tipos simples, para caber num checkpoint seguro."""
+    if tokenizer is None:
+        return None
+    if isinstance(tokenizer, CharTokenizer):
+        return tokenizer.to_dict()
+    if getattr(tokenizer, "name", None) == "gpt2":
+        return {"kind": "gpt2"}
+    raise TypeError(
+        f"não sei guardar um tokenizador do tipo {type(tokenizer).__name__}; "
+        "use CharTokenizer ou get_tokenizer('gpt2')"
+    )
+
+
+def tokenizer_from_dict(data):
+    """Reconstrói o tokenizador descrito por `tokenizer_to_dict`."""
+    if data is None:
+        return None
+    if data.get("kind") == "gpt2":
+        return get_tokenizer("gpt2")
+    return CharTokenizer.from_dict(data)
+
+
+def save_checkpoint(
+    path, model, optimizer=None, step=0, tokenizer=None, history=None, settings=None, rng=None
+):
+    """Grava modelo, otimizador, configuração, tokenizador e passo num arquivo `.pt`.
+
+    A gravação é atômica: tudo vai para um arquivo temporário que só no fim toma o lugar do
+    checkpoint, então um Ctrl-C no meio nunca deixa um arquivo quebrado.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    checkpoint = {
+        "format": CHECKPOINT_FORMAT,
+        "model_config": dict(model.cfg),
+        "model_state": model.state_dict(),
+        "optimizer_state": optimizer.state_dict() if optimizer is not None else None,
+        "tokenizer": tokenizer_to_dict(tokenizer),
+        "step": step,
+        "history": history,
+        "settings": settings,
+        "rng": rng,
+    }
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        torch.save(checkpoint, temporary)
+        os.replace(temporary, path)
+    finally:
+        if temporary.exists():
+            temporary.unlink()
+    return path
+
+
+def load_checkpoint(path, device="cpu"):
+    """Lê um checkpoint com `weights_only=True`: só tensores e tipos simples, nenhum código."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"não encontrei o checkpoint {path}; treine o modelo com train(...) antes")
+    checkpoint = torch.load(path, map_location=device, weights_only=True)
+    if checkpoint.get("format") != CHECKPOINT_FORMAT:
+        raise ValueError(f"{path} não é um checkpoint do gptlab_helpers (formato {CHECKPOINT_FORMAT})")
+    return checkpoint
+
+
+def load_trained_model(path, device=None):
+    """Reconstrói o GPTModel de um checkpoint: devolve (model, tokenizer, checkpoint).
+
+    O modelo volta em modo de avaliação (`model.eval()`), pronto para gerar texto.
+    """
+    device = get_device() if device is None else torch.device(device)
+    checkpoint = load_checkpoint(path, device)
+    model = GPTModel(checkpoint["model_config"]).to(device)
+    model.load_state_dict(checkpoint["model_state"])
+    model.eval()
+    return model, tokenizer_from_dict(checkpoint["tokenizer"]), checkpoint
+
+
+def training_step(model, optimizer, x, y, grad_clip):
+    """Um passo de gradiente num lote x, y (B, T); devolve a perda do lote (um float)."""
+    loss = batch_loss(model, x, y)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    # cortar a norma do gradiente evita que um lote estranho dê um passo enorme
+    torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+    optimizer.step()
+    return loss.item()
+
+
+def progress_bar(max_steps, step, max_seconds, disable):
+    """Barra do tqdm em passos ou, quando há limite de tempo, em segundos."""
+    if max_seconds is None:
+        return tqdm(total=max_steps, initial=step, desc="treino", unit="passo", disable=disable)
+    bar_format = "{desc}: {percentage:3.0f}%|{bar}| {n:.0f}/{total:.0f} s [{elapsed}{postfix}]"
+    return tqdm(total=max_seconds, desc="treino", bar_format=bar_format, disable=disable)
+
+
+def update_bar(bar, step, loss, history, position):
+    """Leva a barra até `position` (passos, ou segundos no modo por tempo) e mostra as perdas."""
+    # refresh=False: a barra se redesenha no ritmo do tqdm (10 vezes por segundo), não a cada chamada
+    bar.set_postfix(passo=step, perda=f"{loss:.3f}", val=f"{history['val_loss'][-1]:.3f}", refresh=False)
+    bar.update(position - bar.n)
+
+
+def empty_history():
+    return {key: [] for key in HISTORY_KEYS}
+
+
+def resume_from(path, model, optimizer, batch_generator):
+    """Carrega um checkpoint para continuar o treino: devolve (passo, histórico)."""
+    checkpoint = load_checkpoint(path, next(model.parameters()).device)
+    if checkpoint["model_config"] != dict(model.cfg):
+        raise ValueError(
+            f"o checkpoint {path} é de um modelo com outra configuração; crie o modelo com "
+            "GPTModel(checkpoint['model_config']) ou use resume=False para começar do zero"
+        )
+    model.load_state_dict(checkpoint["model_state"])
+    optimizer.load_state_dict(checkpoint["optimizer_state"])
+    # os sorteios (lotes e dropout) continuam de onde pararam: retomar = não ter parado
+    torch.set_rng_state(checkpoint["rng"]["torch"].cpu())
+    batch_generator.set_state(checkpoint["rng"]["batches"].cpu())
+    return checkpoint["step"], checkpoint["history"]
+
+
+def check_train_settings(settings):
+    """Confere os argumentos de `train` antes de começar (mensagens em português)."""
+    for name in ("max_steps", "batch_size", "eval_interval"):
+        check_positive_int(settings[name], name)
+    check_non_negative_int(settings["warmup_steps"], "warmup_steps")
+    if settings["eval_batches"] is not None:
+        check_positive_int(settings["eval_batches"], "eval_batches")
+    max_seconds = settings["max_seconds"]
+    if max_seconds is not None and not max_seconds > 0:
+        raise ValueError(f"max_seconds deve ser positivo (ou None), mas vale {max_seconds!r}")
+    if settings["resume"] and settings["checkpoint_path"] is None:
+        raise ValueError("resume=True precisa de checkpoint_path: de qual arquivo devo continuar?")
+
+
+def train(
+    model,
+    train_ids,
+    val_ids,
+    *,
+    max_steps,
+    batch_size=32,
+    learning_rate=1e-3,
+    min_learning_rate=None,
+    warmup_steps=100,
+    weight_decay=0.1,
+    grad_clip=1.0,
+    eval_interval=250,
+    eval_batches=20,
+    max_seconds=None,
+    checkpoint_path=None,
+    tokenizer=None,
+    resume=False,
+    device=None,
+    seed=123,
+    show_progress=True,
+):
+    """Treina `model` (um GPTModel) para prever o próximo token e devolve o histórico.
+
+    - `train_ids`, `val_ids`: o texto de treino e o de validação já codificados, (N,).
+    - Cada passo usa `batch_size` janelas de `model.cfg["context_length"]` tokens sorteadas.
+    - A taxa de aprendizado segue `learning_rate_at` (aquecimento + cosseno até
+      `min_learning_rate`, por padrão um décimo de `learning_rate`).
+    - A cada `eval_interval` passos mede a perda de treino e de validação em
+      `eval_batches` lotes fixos (`None` = a validação inteira).
+    - `max_seconds` limita o tempo de relógio (avaliações incluídas); o cosseno acompanha
+      o que estiver mais adiantado, passos ou tempo.
+    - Com `checkpoint_path`, grava um checkpoint no fim (e ao interromper com Ctrl-C);
+      com `resume=True` e o arquivo já existindo, continua dele até `max_steps`.
+
+    Devolve um dict de listas (uma entrada por avaliação): step, tokens, seconds,
+    learning_rate, train_loss, val_loss.
+    """
+    settings = {k: v for k, v in locals().items() if k not in ("model", "train_ids", "val_ids", "tokenizer")}
+    check_train_settings(settings)
+    settings["checkpoint_path"] = None if checkpoint_path is None else str(checkpoint_path)
+    settings["device"] = None if device is None else str(device)
+    min_learning_rate = learning_rate / 10 if min_learning_rate is None else min_learning_rate
+
+    device = get_device() if device is None else torch.device(device)
+    model.to(device).train()
+    context_length = model.cfg["context_length"]
+    train_ids = as_token_tensor(train_ids, "train_ids")
+    val_ids = as_token_tensor(val_ids, "val_ids")
+    eval_sets = {
+        "train_loss": fixed_batches(train_ids, batch_size, context_length, eval_batches or 20),
+        "val_loss": fixed_batches(val_ids, batch_size, context_length, eval_batches),
+    }
+    optimizer = make_optimizer(model, learning_rate, weight_decay)
+    batch_generator = torch.Generator().manual_seed(seed)
+
+    step, history = 0, empty_history()
+    if resume and Path(checkpoint_path).is_file():
+        step, history = resume_from(checkpoint_path, model, optimizer, batch_generator)
+    start = time.perf_counter() - (history["seconds"][-1] if history["seconds"] else 0.0)
+
+    eval_seconds = [0.0]  # quanto durou a última avaliação
+
+    def evaluate():
+        eval_start = time.perf_counter()
+        for key, batches in eval_sets.items():
+            history[key].append(estimate_loss(model, batches, device))
+        history["step"].append(step)
+        history["tokens"].append(step * batch_size * context_length)
+        history["learning_rate"].append(optimizer.param_groups[0]["lr"])
+        history["seconds"].append(time.perf_counter() - start)
+        eval_seconds[0] = time.perf_counter() - eval_start
+
+    def out_of_time():
+        # guarda tempo para a avaliação final caber dentro de max_seconds
+        return max_seconds is not None and time.perf_counter() - start + eval_seconds[0] >= max_seconds
+
+    def bar_position():
+        # no modo por tempo a barra mede segundos; no modo por passos, passos
+        return min(time.perf_counter() - start, max_seconds) if max_seconds else step
+
+    bar = progress_bar(max_steps, step, max_seconds, disable=not show_progress)
+    interrupted = False
+    try:
+        while step < max_steps and not out_of_time():
+            if step % eval_interval == 0 and (not history["step"] or history["step"][-1] != step):
+                evaluate()
+            elapsed = time.perf_counter() - start
+            progress = max(step / max_steps, elapsed / max_seconds if max_seconds else 0.0)
+            lr = learning_rate_at(step, max_steps, learning_rate, warmup_steps, min_learning_rate, progress)
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+
+            x, y = random_batch(train_ids, batch_size, context_length, batch_generator)
+            loss = training_step(model, optimizer, x.to(device), y.to(device), grad_clip)
+            step += 1
+            if step % 10 == 0:
+                update_bar(bar, step, loss, history, bar_position())
+        if not history["step"] or history["step"][-1] != step:
+            evaluate()
+        update_bar(bar, step, history["train_loss"][-1], history, bar_position())
+    except KeyboardInterrupt:
+        # Ctrl-C (ou "interromper o kernel" no Jupyter): para aqui, guarda o que já foi feito
+        interrupted = True
+    finally:
+        bar.close()
+
+    if checkpoint_path is not None:
+        rng = {"torch": torch.get_rng_state(), "batches": batch_generator.get_state()}
+        save_checkpoint(checkpoint_path, model, optimizer, step, tokenizer, history, settings, rng)
+    if interrupted:
+        where = f"; checkpoint salvo em {checkpoint_path}" if checkpoint_path else ""
+        print(f"Treino interrompido no passo {step}{where}.")
+    return history

@@ -1,0 +1,141 @@
+"""Quanto tempo o GPT de caracteres leva para chegar às perdas de validação do GPTLab?
+
+Treina um GPTModel de caracteres no conto de Machado de Assis (divisão 90/10 do GPTLab) por
+um tempo fixo e imprime: o tempo até a perda de validação chegar a 2,02 (o resultado de CPU
+do GPTLab depois de 5.000 iterações) e a 1,87 (10.000 iterações), a melhor perda de
+validação dentro do tempo e os tokens de treino por segundo. As avaliações contam no tempo.
+
+Uso (na raiz do repositório):
+
+    python scripts/benchmark_training.py                   # nossa receita, 10 minutos
+    python scripts/benchmark_training.py --recipe gptlab   # a receita de CPU do GPTLab
+    python scripts/benchmark_training.py --minutes 1.5     # verificação rápida
+
+Sem internet, aponte GPTLAB_CORPUS_DIR para a pasta com machado_de_assis_conto.txt.
+"""
+
+import argparse
+import os
+import platform
+import time
+
+import torch
+
+from gptlab_helpers import GPTModel
+from gptlab_helpers.char_tokenizer import CharTokenizer
+from gptlab_helpers.corpus import load_corpus
+from gptlab_helpers.data import fixed_batches, train_val_split
+from gptlab_helpers.training import CHAR_GPT_CONFIG, CHAR_TRAIN_SETTINGS, estimate_loss, train
+
+# As perdas de validação que o README do GPTLab relata para o modelo de CPU.
+GPTLAB_TARGETS = {"GPTLab, 5.000 iterações": 2.02, "GPTLab, 10.000 iterações": 1.87}
+
+RECIPES = {
+    # training_nanoGPT_CPU.py do GPTLab: 4 camadas, 4 cabeças, 64 dimensões, contexto 32, lote
+    # 32, AdamW com taxa fixa de 3e-4, dropout 0.2, avaliação a cada 100 passos em 200 lotes.
+    "gptlab": {
+        "model": {"context_length": 32, "emb_dim": 64, "n_heads": 4, "n_layers": 4, "drop_rate": 0.2},
+        "train": {
+            "batch_size": 32,
+            "learning_rate": 3e-4,
+            "min_learning_rate": 3e-4,
+            "warmup_steps": 0,
+            "weight_decay": 0.01,
+            "grad_clip": float("inf"),
+            "eval_interval": 100,
+            "eval_batches": 200,
+        },
+    },
+    # A do pacote (notebook 09): o mesmo GPTModel, escolhas feitas para a CPU.
+    "rapida": {"model": CHAR_GPT_CONFIG, "train": CHAR_TRAIN_SETTINGS},
+}
+
+
+def build_model(recipe, vocab_size, seed):
+    cfg = {"qkv_bias": False, "use_sdpa": True, **recipe["model"], "vocab_size": vocab_size}
+    torch.manual_seed(seed)
+    return GPTModel(cfg)
+
+
+def first_time_below(history, target):
+    """Segundos até a primeira avaliação com perda de validação <= target (ou None)."""
+    for seconds, loss in zip(history["seconds"], history["val_loss"]):
+        if loss <= target:
+            return seconds
+    return None
+
+
+def report(history, budget_seconds, load_before, load_after):
+    """Imprime o resumo do benchmark."""
+    print("\npasso      tempo    treino  validação")
+    for step, seconds, train_loss, val_loss in zip(
+        history["step"], history["seconds"], history["train_loss"], history["val_loss"]
+    ):
+        print(f"{step:>6} {seconds:>8.1f} s  {train_loss:>7.3f}  {val_loss:>8.3f}")
+    print()
+    for label, target in GPTLAB_TARGETS.items():
+        seconds = first_time_below(history, target)
+        when = f"{seconds:.1f} s" if seconds is not None else f"não alcançou em {budget_seconds:.0f} s"
+        print(f"tempo até validação <= {target} ({label}): {when}")
+    within = [loss for loss, s in zip(history["val_loss"], history["seconds"]) if s <= budget_seconds * 1.02]
+    print(
+        f"melhor perda de validação em {budget_seconds / 60:.1f} min: {min(within or history['val_loss']):.3f}"
+    )
+    print(
+        f"tokens de treino por segundo (avaliações incluídas): {history['tokens'][-1] / history['seconds'][-1]:,.0f}"
+    )
+    print(f"carga média da máquina (1, 5, 15 min): antes {load_before}, depois {load_after}")
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description="Benchmark de treino do GPT de caracteres (Machado de Assis)."
+    )
+    parser.add_argument(
+        "--recipe", choices=sorted(RECIPES), default="rapida", help="receita (padrão: rapida)"
+    )
+    parser.add_argument("--minutes", type=float, default=10.0, help="tempo de treino em minutos (padrão: 10)")
+    parser.add_argument(
+        "--threads", type=int, default=None, help="threads do PyTorch (padrão: as do sistema)"
+    )
+    parser.add_argument("--seed", type=int, default=123, help="semente dos pesos e dos lotes (padrão: 123)")
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
+    recipe = RECIPES[args.recipe]
+    text = load_corpus("machado_de_assis_conto")
+    tokenizer = CharTokenizer.from_text(text)
+    train_ids, val_ids = train_val_split(tokenizer.encode(text))
+    model = build_model(recipe, tokenizer.n_vocab, args.seed)
+    budget = 60 * args.minutes
+    parameters = sum(p.numel() for p in model.parameters())
+    print(f"receita {args.recipe!r}: {parameters:,} parâmetros, {recipe['model']}")
+    print(f"treino {recipe['train']}")
+    print(
+        f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, torch {torch.__version__}"
+    )
+    load_before = tuple(round(x, 2) for x in os.getloadavg())
+    start = time.perf_counter()
+    history = train(
+        model,
+        train_ids,
+        val_ids,
+        max_steps=10**9,  # quem para o treino é o relógio
+        max_seconds=budget,
+        device="cpu",
+        seed=args.seed,
+        **recipe["train"],
+    )
+    print(f"\ntempo total: {time.perf_counter() - start:.1f} s")
+    report(history, budget, load_before, tuple(round(x, 2) for x in os.getloadavg()))
+    # fora do cronômetro: a perda do modelo final na validação inteira, sem amostragem
+    full_val = fixed_batches(val_ids, 64, model.cfg["context_length"])
+    print(f"perda do modelo final na validação inteira: {estimate_loss(model, full_val, 'cpu'):.3f}")
+
+
+if __name__ == "__main__":
+    main()

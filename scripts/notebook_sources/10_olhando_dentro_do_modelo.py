@@ -1,0 +1,265 @@
+# ruff: noqa: E402
+# Fonte de notebooks/10_olhando_dentro_do_modelo.ipynb. Depois de editar, rode:
+# python scripts/build_notebooks.py --only 10
+
+# %% [markdown]
+# # 10 · Olhando dentro do modelo
+#
+# O modelo do notebook 09 aprendeu a escrever algo parecido com Machado de Assis. Mas o que,
+# exatamente, mudou nos pesos? Neste notebook abrimos o modelo treinado e comparamos com o mesmo
+# modelo antes do treino: as tabelas de embeddings, os pesos de atenção e as probabilidades do
+# próximo caractere. São os experimentos 1, 3 e 5 do GPTLab, com o nosso modelo.
+#
+# ## Objetivos de aprendizagem
+#
+# - Projetar embeddings em 2-D com t-SNE e ler o gráfico (o que fica perto de quê).
+# - Ver que o embedding de tokens agrupa vogais, consoantes, dígitos e pontuação, e que o
+#   embedding posicional aprende a ordem das posições.
+# - Ler um mapa de atenção por cabeça.
+# - Entender a diferença entre escolher o mais provável (`argmax`) e sortear (`multinomial`).
+#
+# **Quanto tempo leva:** alguns segundos se o notebook 09 já gravou o checkpoint; senão, este
+# notebook treina o modelo por 60 segundos antes de começar.
+
+# %% [markdown]
+# ## 1. O modelo treinado
+#
+# O notebook 09 grava o modelo em `checkpoints/machado_char.pt`. Se o arquivo existe, usamos
+# esse modelo (o seu, com o tempo de treino que você escolheu). Se não existe, por exemplo ao
+# abrir este notebook direto no Colab, treinamos um por 60 segundos com a mesma receita. Qualquer
+# dos dois caminhos serve para o resto da página.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+from pathlib import Path
+
+import torch
+
+from gptlab_helpers import GPTModel
+from gptlab_helpers.char_tokenizer import CharTokenizer
+from gptlab_helpers.corpus import load_corpus
+from gptlab_helpers.data import train_val_split
+from gptlab_helpers.training import CHAR_GPT_CONFIG, CHAR_TRAIN_SETTINGS, load_trained_model, train
+
+CHECKPOINT = Path("checkpoints/machado_char.pt")
+if not CHECKPOINT.is_file():  # o notebook 09 não rodou: treina 60 s com a mesma receita
+    text = load_corpus("machado_de_assis_conto")
+    tokenizer = CharTokenizer.from_text(text)
+    torch.manual_seed(123)
+    settings = dict(CHAR_TRAIN_SETTINGS, max_steps=1_000_000, max_seconds=60, tokenizer=tokenizer)
+    splits = train_val_split(tokenizer.encode(text))
+    train(GPTModel(CHAR_GPT_CONFIG), *splits, checkpoint_path=CHECKPOINT, **settings)
+model, tokenizer, checkpoint = load_trained_model(CHECKPOINT, device="cpu")
+print(f"passo {checkpoint['step']:,}, perda de validação {checkpoint['history']['val_loss'][-1]:.3f}")
+
+# %% [markdown]
+# Para comparar, o **mesmo modelo antes do treino**: a mesma configuração e a mesma semente
+# (123) que o notebook 09 usou para criar os pesos iniciais.
+
+# %%
+cfg = checkpoint["model_config"]
+torch.manual_seed(123)
+untrained = GPTModel(cfg).eval()
+print(f"{sum(p.numel() for p in untrained.parameters()):,} parâmetros, contexto de {cfg['context_length']}")
+
+# %% [markdown]
+# ## 2. Embeddings dos tokens
+#
+# `tok_emb` é uma tabela de 115 linhas, uma por caractere, com `emb_dim` = 64 números cada. Não
+# dá para desenhar 64 dimensões; o **t-SNE** procura uma posição no plano para cada caractere de
+# modo que vizinhos na tabela continuem vizinhos no desenho. As distâncias grandes do gráfico não
+# querem dizer muito; o que vale é quem fica junto de quem.
+
+# %%
+import matplotlib.pyplot as plt
+
+from gptlab_helpers.plots import plot_positional_embeddings, plot_token_embeddings
+
+fig, axes = plt.subplots(1, 2, figsize=(15, 6))
+plot_token_embeddings(untrained, tokenizer, ax=axes[0], title="Embeddings dos tokens antes do treino")
+plot_token_embeddings(model, tokenizer, ax=axes[1], title="Embeddings dos tokens depois do treino")
+plt.show()
+
+# %% [markdown]
+# Antes do treino as cores estão misturadas: os vetores são sorteados e nada aproxima um "a" de
+# um "e". Depois do treino aparecem vizinhanças. Na execução gravada neste notebook (90 s de
+# treino), os sinais que terminam frases (".", "?", "!") ficaram juntos, os dígitos numa mesma
+# região, as vogais acentuadas perto umas das outras, e várias maiúsculas perto da sua minúscula.
+# Ninguém disse ao modelo o que é uma vogal ou um dígito; ele só precisava prever o próximo
+# caractere, e caracteres que aparecem nos mesmos contextos (depois de "?" ou "!" costuma vir
+# uma quebra de linha ou um travessão) acabam com vetores parecidos.
+#
+# O mesmo, em números: os vizinhos mais próximos de alguns caracteres pela **similaridade de
+# cosseno** (1 = mesma direção, 0 = sem relação):
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+import torch.nn.functional as F
+
+
+def nearest(embedding, char, k=5):
+    vectors = F.normalize(embedding.weight.detach(), dim=-1)
+    similarity = vectors @ vectors[tokenizer.encode(char)[0]]
+    best = similarity.topk(k + 1).indices[1:]  # o primeiro é o próprio caractere
+    return " ".join(f"{tokenizer.decode([i])!r}:{similarity[i]:.2f}" for i in best.tolist())
+
+
+for char in ["a", "p", "?", "1"]:
+    print(f"{char!r} antes: {nearest(untrained.tok_emb, char)}")
+    print(f"{char!r} depois: {nearest(model.tok_emb, char)}\n")
+
+# %% [markdown]
+# Antes, os vizinhos são aleatórios. Depois, costumam fazer sentido: o "?" perto de "." e "!",
+# o "p" perto do "P", o "a" perto de "à" e "A". Os grupos ainda são frouxos depois de 90 s, e
+# os caracteres raros (dígitos, letras como "ü") mudam pouco, porque aparecem pouco no texto e
+# recebem poucos gradientes. O GPTLab mostra grupos bem mais nítidos no modelo de 10 milhões de
+# parâmetros; treinando mais no notebook 09 (`TRAIN_SECONDS`), os nossos também se firmam.
+
+# %% [markdown]
+# ## 3. Embeddings posicionais
+#
+# `pos_emb` tem uma linha por posição do contexto (64). No gráfico, cada ponto é uma posição, a
+# cor vai de 0 (roxo) a 63 (amarelo) e uma linha cinza liga as posições em ordem.
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(15, 6))
+plot_positional_embeddings(untrained, ax=axes[0], title="Embeddings posicionais antes do treino")
+plot_positional_embeddings(model, ax=axes[1], title="Embeddings posicionais depois do treino")
+plt.show()
+
+# %% [markdown]
+# Antes do treino a linha salta de um canto a outro: a posição 10 não tem nada a ver com a 11.
+# Depois, as cores formam um degradê: as posições do começo do contexto de um lado, as do fim do
+# outro. O modelo aprendeu uma noção de "cedo" e "tarde" na janela. O GPTLab viu o mesmo efeito,
+# nítido no modelo grande e, no modelo de CPU, só depois de 10.000 iterações. Em números, a
+# similaridade média entre posições vizinhas e entre posições a 32 de distância:
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+def neighbour_similarity(embedding, gap):
+    vectors = F.normalize(embedding.weight.detach(), dim=-1)
+    return (vectors[:-gap] * vectors[gap:]).sum(dim=-1).mean().item()
+
+
+for name, m in [("antes", untrained), ("depois", model)]:
+    near, far = neighbour_similarity(m.pos_emb, 1), neighbour_similarity(m.pos_emb, 32)
+    print(f"{name}: posições vizinhas {near:.2f} | posições a 32 de distância {far:.2f}")
+
+# %% [markdown]
+# Antes, vizinhas e distantes são igualmente (des)parecidas, com similaridade perto de 0.
+# Depois, posições vizinhas ficam mais parecidas entre si que posições distantes. A diferença é
+# pequena depois de 90 s e cresce com o treino: a tabela vai virando uma régua.
+
+# %% [markdown]
+# ## 4. Atenção
+#
+# Em cada bloco, cada cabeça de atenção decide, para cada posição, quanto olhar para cada
+# posição anterior. `plot_attention_heads` desenha esses pesos para a última camada e a frase
+# "A figura é poética": a linha de um caractere mostra para onde ele olha (cada linha soma 1), e
+# tudo acima da diagonal é zero por causa da máscara causal.
+
+# %%
+from gptlab_helpers.plots import plot_attention_heads
+
+plot_attention_heads(model, tokenizer, "A figura é poética")
+plt.show()
+
+# %% [markdown]
+# Cada cabeça aprendeu um padrão diferente. É comum ver uma cabeça que olha quase só para o
+# próprio caractere ou o anterior (uma faixa colada à diagonal), outra que olha para o espaço
+# antes da palavra atual (o começo da palavra ajuda a prever como ela continua) e outra que
+# espalha a atenção pela frase toda. Os padrões exatos mudam de um treino para outro; o que se
+# repete é a divisão de trabalho entre as cabeças.
+
+# %% [markdown]
+# ## 5. Escolher ou sortear o próximo caractere
+#
+# O modelo devolve uma distribuição de probabilidades para o próximo caractere. Depois de
+# "A figura é poétic", só duas letras fazem sentido: "a" (poética) e "o" (poético). Quem escolhe
+# é o gênero de "figura", palavra que está 12 caracteres atrás: um modelo pequeno pode muito bem
+# preferir o "o", que é mais comum. As barras mostram os caracteres mais prováveis em três
+# temperaturas:
+
+# %%
+from gptlab_helpers.plots import plot_next_token_probabilities
+
+plot_next_token_probabilities(model, tokenizer, "A figura é poétic", temperatures=(0.5, 1.0, 2.0))
+plt.show()
+
+# %% [markdown]
+# Com temperatura 0,5 a distribuição fica mais pontuda (o favorito ganha ainda mais); com 2,0,
+# mais achatada (os azarões ganham chance). Há duas maneiras de escolher:
+#
+# - `torch.argmax(probas)`: sempre o mais provável. Determinístico.
+# - `torch.multinomial(probas, 1)`: um sorteio em que cada caractere sai com a sua probabilidade.
+#
+# Sorteando 1.000 vezes, a frequência de cada caractere se aproxima da probabilidade:
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+from gptlab_helpers.generation import next_token_probabilities
+
+context = torch.tensor([tokenizer.encode("Ela olhou para o ")])
+with torch.no_grad():
+    probas = next_token_probabilities(model(context)[:, -1, :], temperature=1.0)[0]
+draws = torch.multinomial(probas, 1000, replacement=True, generator=torch.Generator().manual_seed(0))
+counts = torch.bincount(draws, minlength=len(probas))
+print("argmax:", repr(tokenizer.decode([probas.argmax().item()])))
+for i in probas.topk(6).indices.tolist():
+    print(f"{tokenizer.decode([i])!r}: probabilidade {probas[i]:.3f} | sorteado {counts[i] / 1000:.3f}")
+
+# %% [markdown]
+# Depois de "Ela olhou para o " muitas letras são possíveis (a próxima palavra pode ser
+# qualquer uma): o `argmax` sempre escolhe a mesma, o `multinomial` escolhe cada uma na proporção
+# certa. Em um texto longo, essa diferença decide entre repetir e variar. Medimos quantos
+# trechos de 20 caracteres são diferentes em 600 caracteres gerados de cada jeito:
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+from gptlab_helpers.generation import generate
+
+prompt = torch.tensor([tokenizer.encode("A figura é poética")])
+for name, temperature in [("argmax", 0.0), ("multinomial", 1.0)]:
+    seeded = torch.Generator().manual_seed(0)
+    ids = generate(model, prompt, 600, cfg["context_length"], temperature, generator=seeded)
+    out = tokenizer.decode(ids[0])
+    pieces = [out[i : i + 20] for i in range(len(out) - 20)]
+    print(f"{name:>12}: {len(set(pieces)) / len(pieces):.0%} dos trechos de 20 caracteres são inéditos")
+    print(f"{'':>14}...{out[-120:]!r}\n")
+
+# %% [markdown]
+# Com `argmax`, depois que o texto cai num laço os mesmos trechos voltam sem parar e a fração de
+# trechos inéditos despenca. Com `multinomial` quase todo trecho é novo. É o que o GPTLab mostra
+# no experimento 3: a escolha gulosa é útil quando se quer a resposta mais provável, mas para
+# escrever texto o sorteio (com uma temperatura ajustada) funciona melhor.
+
+# %% [markdown]
+# ## Perguntas frequentes
+#
+# **O t-SNE dá sempre o mesmo desenho?**
+# Com a mesma semente (`random_state`) e os mesmos vetores, sim. Com outra semente, o desenho
+# pode girar ou espelhar, e os grupos mudam de lugar, mas quem está perto de quem se mantém. Por
+# isso o que se lê num t-SNE é a vizinhança, não as coordenadas.
+#
+# **Por que o embedding posicional do modelo de CPU do GPTLab não formou padrão em 5.000
+# iterações?**
+# A ordem das posições só é aprendida quando o modelo usa bem o contexto; com taxa de aprendizado
+# baixa e poucos passos, as linhas de `pos_emb` quase não saem do sorteio inicial. Com o treino
+# mais eficiente do notebook 09, o padrão aparece em segundos.
+#
+# **Os pesos de atenção dizem o que o modelo "pensa"?**
+# Dizem de onde cada cabeça copia informação, não por quê. Eles são um bom ponto de partida para
+# investigar, mas a mesma informação pode chegar por vários caminhos (outras cabeças, outras
+# camadas, o atalho residual).
+#
+# **Temperatura 0 é o mesmo que `argmax`?**
+# Sim. Dividir por 0 não é possível; por isso `generate` trata `temperature=0` como o caso
+# especial "escolha o mais provável".
+
+# %% [markdown]
+# ## Próximos passos
+#
+# - [11 · Caracteres ou BPE?](11_caracteres_vs_bpe.ipynb): o que muda quando o tokenizador é o do
+#   GPT-2.
+# - Voltar ao [09 · Treinando um GPT com Machado de Assis](09_treinando_um_gpt_com_machado.ipynb) e
+#   treinar por mais tempo: os grupos do t-SNE e a régua posicional ficam mais nítidos.
