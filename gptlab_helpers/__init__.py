@@ -13,7 +13,10 @@ from .analysis import (
     parameter_breakdown_from_config,
 )
 from .attention import MultiHeadAttention
+from .char_tokenizer import CharTokenizer
 from .config import GPT2_SIZES, GPT_CONFIG_124M, dropout_rates, get_gpt2_config, validate_config
+from .corpus import CORPORA, load_corpus
+from .data import SlidingWindowDataset, fixed_batches, random_batch, train_val_split
 from .dummy import (
     DummyGPTModel,
     DummyLayerNorm,
@@ -22,46 +25,73 @@ from .dummy import (
     SimpleLayerNorm,
     SimpleTransformerBlock,
 )
-from .generation import generate_text_simple
+from .generation import generate, generate_text_simple, next_token_probabilities
 from .gpt import GPTModel, TransformerBlock
 from .layers import GELU, FeedForward, LayerNorm
 from .pretrained import load_gpt2_weights
 from .shortcut import ExampleDeepNeuralNetwork, SimpleDeepNeuralNetwork, gradient_means, print_gradients
 from .tokenizer import get_tokenizer, text_to_token_ids, token_ids_to_text
+from .training import (
+    CHAR_GPT_CONFIG,
+    CHAR_TRAIN_SETTINGS,
+    estimate_loss,
+    learning_rate_at,
+    load_checkpoint,
+    load_trained_model,
+    save_checkpoint,
+    train,
+)
 from .utils import get_device, set_seed
 
 __all__ = [
+    "CHAR_GPT_CONFIG",
+    "CHAR_TRAIN_SETTINGS",
     "COMPONENT_LABELS",
-    "GELU",
-    "GPT2_SIZES",
-    "GPT_CONFIG_124M",
+    "CORPORA",
+    "CharTokenizer",
     "DummyGPTModel",
     "DummyLayerNorm",
     "DummyTransformerBlock",
     "ExampleDeepNeuralNetwork",
     "FeedForward",
+    "GELU",
+    "GPT2_SIZES",
     "GPTModel",
+    "GPT_CONFIG_124M",
     "LayerNorm",
     "MultiHeadAttention",
     "SimpleDeepNeuralNetwork",
     "SimpleGPTModel",
     "SimpleLayerNorm",
     "SimpleTransformerBlock",
+    "SlidingWindowDataset",
     "TransformerBlock",
     "dropout_rates",
+    "estimate_loss",
+    "fixed_batches",
     "format_parameter_table",
+    "generate",
     "generate_text_simple",
     "get_device",
     "get_gpt2_config",
     "get_tokenizer",
     "gradient_means",
+    "learning_rate_at",
+    "load_checkpoint",
+    "load_corpus",
     "load_gpt2_weights",
+    "load_trained_model",
     "model_size_mb",
+    "next_token_probabilities",
     "parameter_breakdown",
     "parameter_breakdown_from_config",
     "print_gradients",
+    "random_batch",
+    "save_checkpoint",
     "set_seed",
     "text_to_token_ids",
     "token_ids_to_text",
+    "train",
+    "train_val_split",
     "validate_config",
 ]

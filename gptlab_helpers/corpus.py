@@ -13,6 +13,7 @@ tamanho, licença), aqui em `CORPORA` e, para ler sem Python, em `corpus/manifes
 import hashlib
 import json
 import os
+import sys
 import tempfile
 import urllib.request
 from pathlib import Path
@@ -88,6 +89,20 @@ def check_file(path, entry):
         )
 
 
+def stream_to_file(response, file, label, progress):
+    """Copia a resposta HTTP para `file` em pedaços, com barra de progresso; devolve o sha256."""
+    digest = hashlib.sha256()
+    total = int(response.headers.get("Content-Length") or 0) or None
+    # na saída padrão: no Jupyter ela aparece sem o fundo vermelho dos avisos
+    options = {"unit": "B", "unit_scale": True, "desc": label, "disable": not progress, "file": sys.stdout}
+    with tqdm(total=total, **options) as bar:
+        for chunk in iter(lambda: response.read(CHUNK_BYTES), b""):
+            file.write(chunk)
+            digest.update(chunk)
+            bar.update(len(chunk))
+    return digest.hexdigest()
+
+
 def download(url, destination, expected_sha256, progress=True):
     """Baixa `url` para `destination` com barra de progresso, conferindo o sha256.
 
@@ -101,21 +116,13 @@ def download(url, destination, expected_sha256, progress=True):
         dir=destination.parent, prefix=f".{destination.name}.", suffix=".part"
     )
     try:
-        digest = hashlib.sha256()
         with os.fdopen(handle, "wb") as file, urllib.request.urlopen(url, timeout=60) as response:
-            total = int(response.headers.get("Content-Length") or 0) or None
-            with tqdm(
-                total=total, unit="B", unit_scale=True, desc=destination.name, disable=not progress
-            ) as bar:
-                for chunk in iter(lambda: response.read(CHUNK_BYTES), b""):
-                    file.write(chunk)
-                    digest.update(chunk)
-                    bar.update(len(chunk))
-        if digest.hexdigest() != expected_sha256:
+            actual = stream_to_file(response, file, destination.name, progress)
+        if actual != expected_sha256:
             raise ValueError(
-                f"o arquivo baixado de {url} não confere: sha256 {digest.hexdigest()[:12]}..., "
-                f"o manifesto diz {expected_sha256[:12]}...; nada foi gravado. Tente de novo mais tarde "
-                "ou baixe o arquivo à mão e confira a origem"
+                f"o arquivo baixado de {url} não confere: sha256 {actual[:12]}..., o manifesto diz "
+                f"{expected_sha256[:12]}...; nada foi gravado. Tente de novo mais tarde ou baixe o "
+                "arquivo à mão e confira a origem"
             )
         os.replace(temporary, destination)
     finally:

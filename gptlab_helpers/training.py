@@ -8,6 +8,7 @@ de treino e de validação (sempre nos mesmos trechos) e, no fim, grava um check
 
 import math
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -188,10 +189,12 @@ def training_step(model, optimizer, x, y, grad_clip):
 
 def progress_bar(max_steps, step, max_seconds, disable):
     """Barra do tqdm em passos ou, quando há limite de tempo, em segundos."""
+    # na saída padrão: no Jupyter ela aparece sem o fundo vermelho dos avisos
+    options = {"desc": "treino", "disable": disable, "file": sys.stdout}
     if max_seconds is None:
-        return tqdm(total=max_steps, initial=step, desc="treino", unit="passo", disable=disable)
+        return tqdm(total=max_steps, initial=step, unit="passo", **options)
     bar_format = "{desc}: {percentage:3.0f}%|{bar}| {n:.0f}/{total:.0f} s [{elapsed}{postfix}]"
-    return tqdm(total=max_seconds, desc="treino", bar_format=bar_format, disable=disable)
+    return tqdm(total=max_seconds, bar_format=bar_format, **options)
 
 
 def update_bar(bar, step, loss, history, position):

@@ -59,7 +59,7 @@ def test_downloads_verifies_and_keeps_the_file(mini, tmp_path, capsys):
     assert load_corpus("mini", corpus_dir=target_dir) == TEXT
     assert (target_dir / "mini.txt").read_bytes() == DATA
     assert leftovers(target_dir) == []
-    assert "mini.txt" in capsys.readouterr().err  # a barra de progresso do tqdm
+    assert "mini.txt" in capsys.readouterr().out  # a barra de progresso do tqdm
 
 
 def test_checksum_mismatch_on_download_writes_nothing(mini, tmp_path, monkeypatch):

@@ -28,6 +28,13 @@ LESSON_NOTEBOOKS = [
     "07_dropout_separado.ipynb",
     "08_gerando_texto.ipynb",
 ]
+# A trilha GPTLab continua a numeração: treino, visualizações e tokenizadores.
+TRACK_NOTEBOOKS = [
+    "09_treinando_um_gpt_com_machado.ipynb",
+    "10_olhando_dentro_do_modelo.ipynb",
+    "11_caracteres_vs_bpe.ipynb",
+]
+ALL_NOTEBOOKS = LESSON_NOTEBOOKS + TRACK_NOTEBOOKS
 # O guia de estilo pede células de código curtas, raramente com mais de 15 linhas: até duas por
 # notebook podem passar disso (uma classe inteira, por exemplo), e nenhuma passa de 40.
 SHORT_CELL_LINES, LONG_CELLS_ALLOWED, MAX_CODE_LINES = 15, 2, 40
@@ -158,14 +165,14 @@ def test_execute_notebook_keeps_the_file_when_a_cell_fails(tmp_path):
 
 def test_every_lesson_has_a_source_and_a_notebook():
     sources = [path.stem for path in build_notebooks.lesson_sources()]
-    assert sources == [name.removesuffix(".ipynb") for name in LESSON_NOTEBOOKS]
-    for name in LESSON_NOTEBOOKS:
+    assert sources == [name.removesuffix(".ipynb") for name in ALL_NOTEBOOKS]
+    for name in ALL_NOTEBOOKS:
         assert (ROOT / "notebooks" / name).is_file(), (
             f"falta notebooks/{name}: rode python scripts/build_notebooks.py"
         )
 
 
-@pytest.mark.parametrize("name", LESSON_NOTEBOOKS)
+@pytest.mark.parametrize("name", ALL_NOTEBOOKS)
 def test_notebook_starts_with_setup_cell_and_colab_badge(name):
     notebook = read_lesson(name)
     first, second = notebook.cells[0], notebook.cells[1]
@@ -176,6 +183,7 @@ def test_notebook_starts_with_setup_cell_and_colab_badge(name):
 
 @pytest.mark.parametrize("name", LESSON_NOTEBOOKS)
 def test_notebook_has_required_sections_and_exercise_link(name):
+    """As aulas 01-08 têm perguntas frequentes e um notebook de exercícios com o mesmo nome."""
     text = markdown_text(read_lesson(name))
     assert text.lstrip().startswith("[![Abrir no Colab]")
     assert "## Objetivos de aprendizagem" in text
@@ -183,12 +191,21 @@ def test_notebook_has_required_sections_and_exercise_link(name):
     assert f"(../exercises/{name})" in text, f"{name} deve terminar com o link para ../exercises/{name}"
 
 
-@pytest.mark.parametrize("name", LESSON_NOTEBOOKS)
+@pytest.mark.parametrize("name", ALL_NOTEBOOKS)
 def test_notebook_was_executed_top_to_bottom_with_outputs(name):
     cells = code_cells(read_lesson(name))
     counts = [cell.execution_count for cell in cells]
     assert counts == list(range(1, len(cells) + 1)), f"{name}: execute com python scripts/build_notebooks.py"
     assert sum(bool(cell.outputs) for cell in cells) >= len(cells) // 2, f"{name} está quase sem saídas"
+
+
+@pytest.mark.parametrize("name", TRACK_NOTEBOOKS)
+def test_track_notebook_has_goals_and_no_errors(name):
+    notebook = read_lesson(name)
+    assert "## Objetivos de aprendizagem" in markdown_text(notebook)
+    for index, cell in enumerate(code_cells(notebook)):
+        for output in cell.outputs:
+            assert output.output_type != "error", f"{name}, célula de código {index}: {output.get('ename')}"
 
 
 @pytest.mark.parametrize("name", LESSON_NOTEBOOKS)
@@ -199,7 +216,7 @@ def test_notebook_has_no_errors_or_warnings(name):
             assert output.get("name") != "stderr", f"{name}, célula de código {index} escreveu em stderr"
 
 
-@pytest.mark.parametrize("name", LESSON_NOTEBOOKS)
+@pytest.mark.parametrize("name", ALL_NOTEBOOKS)
 def test_notebook_matches_its_source(name):
     source = SCRIPTS_DIR / "notebook_sources" / name.replace(".ipynb", ".py")
     expected = [(cell.cell_type, cell.source) for cell in build_notebooks.build_lesson_notebook(source).cells]
@@ -209,7 +226,7 @@ def test_notebook_matches_its_source(name):
     )
 
 
-@pytest.mark.parametrize("name", LESSON_NOTEBOOKS)
+@pytest.mark.parametrize("name", ALL_NOTEBOOKS)
 def test_code_cells_are_short(name):
     lengths = [cell.source.count("\n") + 1 for cell in code_cells(read_lesson(name))]
     assert max(lengths) <= MAX_CODE_LINES, (

@@ -317,7 +317,7 @@ print(complete(temperature=0.0))
 # O começo pode até soar como Machado, mas logo a geração gulosa entra num **laço**: a mesma
 # expressão se repete até o fim. Por quê? Ela é uma função fixa dos últimos 64 caracteres: o
 # mesmo contexto produz sempre o mesmo próximo caractere. Como o caminho mais provável passa pelas
-# palavras mais comuns ("de", "uma", "casa", "que"), cedo ou tarde um trecho se repete, e a partir
+# palavras mais comuns ("de", "um", "que"), cedo ou tarde um trecho se repete, e a partir
 # daí o contexto volta a ser o mesmo e tudo se repete para sempre. O GPTLab mostra o mesmo efeito
 # com o modelo grande.
 #

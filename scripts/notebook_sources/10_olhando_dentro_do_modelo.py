@@ -82,9 +82,9 @@ plt.show()
 
 # %% [markdown]
 # Antes do treino as cores estão misturadas: os vetores são sorteados e nada aproxima um "a" de
-# um "e". Depois do treino aparecem vizinhanças. Na execução gravada neste notebook (90 s de
-# treino), os sinais que terminam frases (".", "?", "!") ficaram juntos, os dígitos numa mesma
-# região, as vogais acentuadas perto umas das outras, e várias maiúsculas perto da sua minúscula.
+# um "e". Depois do treino começam a aparecer vizinhanças: procure os sinais que terminam frases
+# (".", "?", "!"), os dígitos, as vogais de um lado e as consoantes de outro, maiúsculas perto da
+# sua minúscula. Com 90 s de treino alguns desses grupos já se formaram e outros ainda não.
 # Ninguém disse ao modelo o que é uma vogal ou um dígito; ele só precisava prever o próximo
 # caractere, e caracteres que aparecem nos mesmos contextos (depois de "?" ou "!" costuma vir
 # uma quebra de linha ou um travessão) acabam com vetores parecidos.
@@ -133,6 +133,7 @@ plt.show()
 # outro. O modelo aprendeu uma noção de "cedo" e "tarde" na janela. O GPTLab viu o mesmo efeito,
 # nítido no modelo grande e, no modelo de CPU, só depois de 10.000 iterações. Em números, a
 # similaridade média entre posições vizinhas e entre posições a 32 de distância:
+
 
 # %%
 # NBVAL_IGNORE_OUTPUT
