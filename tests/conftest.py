@@ -8,16 +8,13 @@ import torch
 
 from gptlab_helpers import GPT_CONFIG_124M, GPTModel, get_tokenizer, text_to_token_ids
 
-COURSE_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "course"
+LESSON_VALUES = Path(__file__).resolve().parent / "data" / "lesson_values.json"
 
 
 @pytest.fixture(scope="session")
 def lesson():
-    """Os números que a aula imprime (../shared/course/lesson_values.json)."""
-    path = COURSE_DIR / "lesson_values.json"
-    if not path.is_file():
-        pytest.fail(f"não encontrei {path}: o repositório precisa da pasta shared/ ao lado, como no CI")
-    return json.loads(path.read_text(encoding="utf-8"))
+    """Os números que a aula imprime, copiados do material do curso para tests/data/."""
+    return json.loads(LESSON_VALUES.read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="session")
