@@ -11,6 +11,14 @@ from gptlab_helpers import GPT_CONFIG_124M, GPTModel, get_tokenizer, text_to_tok
 LESSON_VALUES = Path(__file__).resolve().parent / "data" / "lesson_values.json"
 
 
+def pytest_collection_modifyitems(items):
+    """As células que o nbval reexecuta (notebooks/, solutions/) ganham o marcador `notebooks`."""
+    for item in items:
+        if type(item).__module__.startswith("nbval"):
+            item.add_marker(pytest.mark.notebooks)
+            item.add_marker(pytest.mark.kernels)
+
+
 @pytest.fixture(scope="session")
 def lesson():
     """Os números que a aula imprime, copiados do material do curso para tests/data/."""

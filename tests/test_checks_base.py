@@ -115,7 +115,7 @@ def test_feedback_fraction_becomes_partial_points():
 
     result = Half().evaluate({"x": 1})
     assert (result.status, result.points, result.message) == ("partial", 2.0, "metade")
-    assert set(STATUSES) == {"correct", "partial", "incorrect", "not_attempted", "error"}
+    assert set(STATUSES) == {"correct", "partial", "incorrect", "not_attempted", "error", "review"}
 
 
 def test_explain_count_names_the_known_mistake_or_the_difference():

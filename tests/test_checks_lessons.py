@@ -100,11 +100,16 @@ def test_01_simple_gpt_forward():
     assert_result(lesson01.q2.evaluate(package), "incorrect", 0.0, "classe pronta do pacote")
 
 
-def test_explanations_need_enough_words():
+def test_explanations_are_recorded_for_the_instructor_without_automatic_points():
     exercise = lesson01.q3
     text = "Cada número é o escore de um token do vocabulário; a softmax os transforma em probabilidades."
-    assert_result(exercise.evaluate({"explanation": text}), "correct", 1.0, "registrada")
-    assert_result(exercise.evaluate({"explanation": "porque sim"}), "partial", 0.5, "2 palavra(s)", "15")
+    result = exercise.evaluate({"explanation": text})
+    assert_result(result, "review", 0.0, "registrada: o instrutor lê")
+    assert result.answer == text and "A revisar (0/1 pontos)" in result.text()
+    # um texto vazio de sentido não ganha o ponto sozinho: também vai para o instrutor
+    vague = "não sei explicar direito mas acho que tem a ver com alguma coisa do modelo que muda o resultado final"
+    assert_result(exercise.evaluate({"explanation": vague}), "review", 0.0, "registrada")
+    assert_result(exercise.evaluate({"explanation": "porque sim"}), "review", 0.0, "2 palavra(s)", "15")
     assert_result(exercise.evaluate({"explanation": "   "}), "not_attempted", 0.0, "vazio")
     assert_result(exercise.evaluate({"explanation": None}), "not_attempted", 0.0)
     assert_result(exercise.evaluate({"explanation": 42}), "incorrect", 0.0, "texto")

@@ -7,9 +7,7 @@
   conferências esperam (o aluno não tem de onde copiar a resposta).
 """
 
-import importlib.util
 import re
-import sys
 from pathlib import Path
 
 import nbformat
@@ -18,35 +16,19 @@ import torch
 from nbclient import NotebookClient
 
 from gptlab_helpers.analysis import model_size_mb, parameter_breakdown_from_config
+from gptlab_helpers.authoring import build as build_notebooks
+from gptlab_helpers.authoring import exercises as make_exercises
 from gptlab_helpers.checks import EXERCISE_SETS, lesson01, lesson03, lesson04, lesson07, lesson08
+from gptlab_helpers.checks.kinds import ExplanationExercise
 from gptlab_helpers.checks.modules import seeded
 from gptlab_helpers.config import GPT_CONFIG_124M, get_gpt2_config
+from gptlab_helpers.conventions import CHECK_CALL, LESSONS, METADATA_KEY, SOLUTION_ONLY_TAG
 from gptlab_helpers.shortcut import ExampleDeepNeuralNetwork, gradient_means
 
 ROOT = Path(__file__).resolve().parents[1]
 EXERCISES = sorted((ROOT / "exercises").glob("*.ipynb"))
 SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
-LESSON_NAMES = [
-    "01_arquitetura_gpt",
-    "02_layer_normalization",
-    "03_gelu_feed_forward",
-    "04_conexoes_de_atalho",
-    "05_bloco_transformer_e_gpt",
-    "06_distribuicao_de_parametros",
-    "07_dropout_separado",
-    "08_gerando_texto",
-]
-CHECK_CALL = re.compile(r"^q(\d+)\.check\(\)$", re.MULTILINE)
-
-
-def load_make_exercises():
-    spec = importlib.util.spec_from_file_location("make_exercises", ROOT / "scripts" / "make_exercises.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-make_exercises = load_make_exercises()
+LESSON_NAMES = [path.stem for path in make_exercises.sources()]
 
 
 def check_cells(notebook):
@@ -62,6 +44,7 @@ def output_text(cell):
 
 
 def test_one_exercise_and_one_solution_notebook_per_lesson():
+    assert [name[:2] for name in LESSON_NAMES] == list(LESSONS) == sorted(EXERCISE_SETS)
     assert [path.stem for path in EXERCISES] == LESSON_NAMES
     assert [path.stem for path in SOLUTIONS] == LESSON_NAMES
 
@@ -75,22 +58,28 @@ def test_generated_files_are_up_to_date():
 def test_notebook_declares_its_exercise_set_and_checks_all_of_it_in_order(path):
     notebook = nbformat.read(str(path), as_version=4)
     lesson = path.stem[:2]
-    assert notebook.metadata["gptlab"] == {"exercise_set": lesson}
+    assert notebook.metadata[METADATA_KEY] == {"exercise_set": lesson}
     sources = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "code")
     assert f"from gptlab_helpers.checks.lesson{lesson} import" in sources
-    numbers = [int(match) for cell in check_cells(notebook) for match in CHECK_CALL.findall(cell.source)]
+    numbers = [int(number) for cell in check_cells(notebook) for _, number in CHECK_CALL.findall(cell.source)]
     assert numbers == list(range(1, len(EXERCISE_SETS[lesson]) + 1))
 
 
 @pytest.mark.parametrize("path", SOLUTIONS, ids=lambda path: path.stem)
 def test_solution_outputs_show_every_check_correct(path):
+    """Correto em todas, menos nas respostas abertas: essas ficam "A revisar" (o instrutor lê)."""
     notebook = nbformat.read(str(path), as_version=4)
+    exercises = EXERCISE_SETS[path.stem[:2]]
     for cell in check_cells(notebook):
         text = output_text(cell)
-        assert re.search(r"\] Correto \(", text), f"{path.name}: {cell.source!r} mostra {text!r}"
+        number = int(CHECK_CALL.search(cell.source).group(2))
+        label = "A revisar" if isinstance(exercises[number - 1], ExplanationExercise) else "Correto"
+        assert re.search(rf"\] {label} \(", text), f"{path.name}: {cell.source!r} mostra {text!r}"
         assert not any(output.output_type == "error" for output in cell.outputs)
 
 
+@pytest.mark.kernels
+@pytest.mark.slow
 @pytest.mark.parametrize("path", EXERCISES, ids=lambda path: path.stem)
 def test_untouched_exercise_notebook_reports_not_attempted(path):
     notebook = nbformat.read(str(path), as_version=4)
@@ -167,7 +156,7 @@ def test_solution_only_cells_are_in_the_solution_but_not_in_the_exercise(name):
     solution = nbformat.read(str(ROOT / "solutions" / f"{name}.ipynb"), as_version=4)
     exercise = nbformat.read(str(ROOT / "exercises" / f"{name}.ipynb"), as_version=4)
     hidden = solution_only_sources(solution)
-    assert hidden, f"{name}: nenhuma célula com a tag '{make_exercises.SOLUTION_ONLY_TAG}' nas soluções"
+    assert hidden, f"{name}: nenhuma célula com a tag '{SOLUTION_ONLY_TAG}' nas soluções"
     assert not solution_only_sources(exercise)
     shown = {cell.source for cell in exercise.cells}
     leaked = [source for source in hidden if source in shown]
@@ -284,6 +273,5 @@ def test_bad_solution_only_cells_are_reported(tmp_path, cell, message):
 
 
 def test_lesson_sources_refuse_tags_instead_of_dropping_them():
-    build_notebooks = sys.modules["build_notebooks"]  # carregado por make_exercises
     with pytest.raises(ValueError, match="tags de célula"):
         build_notebooks.parse_percent_source('# %% [markdown] tags=["solucao"]\n# texto\n', "aula.py")

@@ -7,8 +7,9 @@ checks apagados ou fora de ordem, trapaça, outra aula, arquivo vazio ou corromp
 
 import csv
 import dataclasses
-import importlib.util
 import io
+import json
+import math
 import os
 import signal
 import subprocess
@@ -18,28 +19,30 @@ import types
 import zipfile
 from pathlib import Path
 
+import make_submissions  # tests/fixtures, pelo pythonpath do pytest
 import nbformat
 import pytest
 
-from gptlab_helpers import grading_batch
 from gptlab_helpers.checks import EXERCISE_SETS
-from gptlab_helpers.grading import Settings, grade_folder, main
-from gptlab_helpers.grading_evaluator import Snapshot
-from gptlab_helpers.grading_inputs import (
+from gptlab_helpers.grading import Settings, grade_folder, main, manual
+from gptlab_helpers.grading import batch as grading_batch
+from gptlab_helpers.grading.batch import with_causes
+from gptlab_helpers.grading.evaluator import Snapshot
+from gptlab_helpers.grading.inputs import (
     SubmissionsError,
+    check_cell_changes,
     check_cells,
     collect_submissions,
+    exercise_spans,
     read_notebook,
     recognise_exercise_set,
     student_names,
 )
-from gptlab_helpers.grading_reports import Graded, append_state, feedback_text, grades_table, load_state
-from gptlab_helpers.grading_runner import Limits
-
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-spec = importlib.util.spec_from_file_location("make_submissions", FIXTURES / "make_submissions.py")
-make_submissions = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(make_submissions)
+from gptlab_helpers.grading.kernel import CellOutcome, Limits
+from gptlab_helpers.grading.problems import CellProblem, ProblemLog
+from gptlab_helpers.grading.reports import Graded, append_state, feedback_text, grades_table, load_state
+from gptlab_helpers.grading.runner import parse_result, plan_steps
+from gptlab_helpers.grading.status import ExerciseResult, SubmissionStatus
 
 # tempo por célula folgado para a máquina do CI, mas curto para o laço infinito não pesar
 TEST_LIMITS = Limits(cell_timeout=20, total_timeout=300, interrupt_grace=5)
@@ -182,8 +185,7 @@ def test_snapshot_undoes_monkeypatching_and_mutation():
 # --- relatórios ----------------------------------------------------------------------------------
 def graded_row(student, points, status="ok"):
     exercises = [
-        {"id": f"06.{n}", "title": f"Exercício {n}", "status": "partial", "points": p, "max_points": 2.0}
-        | {"message": f"mensagem {n}", "causes": []}
+        ExerciseResult(f"06.{n}", f"Exercício {n}", "partial", p, 2.0, f"mensagem {n}")
         for n, p in enumerate(points, start=1)
     ]
     return Graded(f"chave-{student}", f"{student}.ipynb", student, "06", status, exercises=exercises)
@@ -211,7 +213,8 @@ def test_grades_table_has_one_column_per_exercise_and_machine_readable_numbers()
 
 def test_feedback_lists_every_exercise_in_portuguese():
     row = graded_row("bia", [1.5, 2.0], status="erro")
-    row.exercises[0]["causes"] = ["a célula 3 (`x = y`) levantou NameError: name 'y' is not defined"]
+    cause = "a célula 3 (`x = y`) levantou NameError: name 'y' is not defined"
+    row.exercises[0] = dataclasses.replace(row.exercises[0], causes=(cause,))
     row.problems = ["a célula 3 (`x = y`) levantou NameError: name 'y' is not defined"]
     text = feedback_text(row)
     assert "- **Nota:** 3,5 de 4 pontos" in text
@@ -287,6 +290,7 @@ def test_usage_errors_exit_with_code_2_and_a_portuguese_message(tmp_path, capsys
     assert not (tmp_path / "saida").exists()
 
 
+@pytest.mark.slow
 def test_module_and_console_script_show_portuguese_help():
     commands = [[sys.executable, "-m", "gptlab_helpers.grading", "--help"]]
     script = Path(sys.executable).with_name("gptlab-grade")
@@ -320,25 +324,39 @@ def test_wrong_set_and_broken_files_are_graded_zero_without_a_kernel(tmp_path):
 
 
 # --- um lote de entregas reais, num kernel cada ---------------------------------------------------
-FULL = ["2", "4", "3", "1"]
+# 06.4 é resposta aberta: fica "a revisar" (sem pontos) até o instrutor dar a nota
+REVIEW = "a revisar"
+FULL = ["2", "4", "3", REVIEW]
 EXPECTED = {
     # aluno: (situação, pontos de 06.1 a 06.4, trecho do feedback)
     "Ana_Souza__entrega": ("ok", FULL, "**2 de 2 pontos** (correto)"),
-    "Bruno_Lima__entrega": ("erro", ["2", "3", "0", "1"], "essa é a atenção de um bloco só; são 12 blocos"),
-    "carla_erro_de_sintaxe": ("erro", ["2", "4", "3", "0"], "levantou SyntaxError: incomplete input (linha"),
-    "Daniel_excecao": ("erro", ["2", "4", "0", "1"], "levantou RuntimeError: esqueci de terminar"),
+    "Bruno_Lima__entrega": (
+        "erro",
+        ["2", "3", "0", REVIEW],
+        "essa é a atenção de um bloco só; são 12 blocos",
+    ),
+    "carla_erro_de_sintaxe": (
+        "erro",
+        ["2", "4", "3", "0"],
+        '(erro). a célula 26 (`explanation = ("""`) levantou SyntaxError',
+    ),
+    "Daniel_excecao": ("erro", ["2", "4", "0", REVIEW], "levantou RuntimeError: esqueci de terminar"),
     "elisa-laco-infinito": ("tempo esgotado", FULL, "(`while True:`) passou do limite de 20 s por célula"),
     "fabio_kernel_morre": (
         "kernel morreu",
         FULL,
         "a entrega foi executada de novo, num kernel novo, sem essa célula",
     ),
-    "gabi_imprime_muito": ("ok", FULL, "**1 de 1 ponto** (correto)"),
-    "heitor_sem_checks": ("ok", FULL, "**4 de 4 pontos** (correto)"),
+    "gabi_imprime_muito": ("ok", FULL, "**? de 1** (a revisar: o instrutor lê e dá a nota)"),
+    "heitor_sem_checks": ("ok", FULL, "- **Aviso:** a célula `q1.check()` do exercício 06.1 foi apagada"),
     "iara_checks_no_topo": ("ok", FULL, "**3 de 3 pontos** (correto)"),
     "joao_sem_metadados": ("ok", FULL, "Lista de exercícios 06"),
     "kleber_trapaca": ("erro", ["0", "0", "0", "0"], "**0 de 2 pontos** (não tentado)"),
-    "lia_referencia_emprestada": ("ok", ["0", "2", "3", "1"], "é a classe pronta do pacote gptlab_helpers"),
+    "lia_referencia_emprestada": (
+        "ok",
+        ["0", "2", "3", REVIEW],
+        "é a classe pronta do pacote gptlab_helpers",
+    ),
     "mateus_outra_aula": ("lista não reconhecida", ["", "", "", ""], "não reconheci a lista de exercícios"),
     "nina_vazio": ("arquivo inválido", ["", "", "", ""], "o arquivo está vazio"),
     "otavio_corrompido": ("arquivo inválido", ["", "", "", ""], "o arquivo não é um notebook válido"),
@@ -365,6 +383,8 @@ def batch(tmp_path_factory):
         yield code, folder, output, stream.getvalue()
 
 
+@pytest.mark.kernels
+@pytest.mark.slow
 def test_batch_is_graded_with_exit_code_0(batch):
     code, _, output, printed = batch
     assert code == 0
@@ -373,6 +393,8 @@ def test_batch_is_graded_with_exit_code_0(batch):
     assert sorted(path.stem for path in (output / "feedback").glob("*.md")) == sorted(EXPECTED)
 
 
+@pytest.mark.kernels
+@pytest.mark.slow
 @pytest.mark.parametrize("student", sorted(EXPECTED))
 def test_each_submission_gets_its_points_status_and_feedback(batch, student):
     _, _, output, _ = batch
@@ -380,7 +402,7 @@ def test_each_submission_gets_its_points_status_and_feedback(batch, student):
     row = read_rows(output)[student]
     assert row["situacao"] == status
     assert [row[f"06.{n}"] for n in range(1, 5)] == points
-    total = sum(float(value) for value in points if value)
+    total = sum(float(value) for value in points if value and value != REVIEW)
     assert float(row["total"]) == total
     feedback = (output / "feedback" / f"{student}.md").read_text(encoding="utf-8")
     assert excerpt in feedback
@@ -389,6 +411,8 @@ def test_each_submission_gets_its_points_status_and_feedback(batch, student):
         assert all(f"### 06.{n}:" in feedback for n in range(1, 5))
 
 
+@pytest.mark.kernels
+@pytest.mark.slow
 def test_tampering_and_fake_prints_earn_nothing(batch):
     _, _, output, _ = batch
     feedback = (output / "feedback" / "kleber_trapaca.md").read_text(encoding="utf-8")
@@ -398,6 +422,8 @@ def test_tampering_and_fake_prints_earn_nothing(batch):
     assert "`ff_params_count` vale 4.722.432: essa é a feed-forward de um bloco só" in borrowed
 
 
+@pytest.mark.kernels
+@pytest.mark.slow
 def test_summary_counts_statuses_and_averages_each_exercise(batch):
     _, _, _, printed = batch
     summary = printed[printed.index("situação") :]
@@ -413,6 +439,8 @@ def test_summary_counts_statuses_and_averages_each_exercise(batch):
     assert f"\n{'06.1':<12}{'1,67':>8}{'2':>8}{12:>10}" in summary
 
 
+@pytest.mark.kernels
+@pytest.mark.slow
 def test_running_again_resumes_without_regrading(batch):
     _, folder, output, _ = batch
     state_lines = (output / ".estado.jsonl").read_text(encoding="utf-8").count("\n")
@@ -422,10 +450,12 @@ def test_running_again_resumes_without_regrading(batch):
     )
     assert "0 a corrigir, 15 já corrigidas" in stream.getvalue()
     assert (output / ".estado.jsonl").read_text(encoding="utf-8").count("\n") == state_lines
-    assert read_rows(output)["Ana_Souza__entrega"]["total"] == "10"
+    assert read_rows(output)["Ana_Souza__entrega"]["total"] == "9"
 
 
 # --- Ctrl-C no meio, e depois continuar ------------------------------------------------------------
+@pytest.mark.kernels
+@pytest.mark.slow
 def test_interrupted_run_keeps_what_finished_and_resumes_from_a_zip(tmp_path):
     folder = tmp_path / "entregas"
     notebooks = {}
@@ -472,3 +502,195 @@ def test_interrupted_run_keeps_what_finished_and_resumes_from_a_zip(tmp_path):
         "turma/caio.ipynb",
     }
     assert os.path.exists(output / "feedback" / "turma__caio.md")
+
+
+# --- peças puras do executor: o plano, a leitura do resultado e as palavras -------------------------
+def fake_exercise(key="06.4", maximum=1.0):
+    return types.SimpleNamespace(id=key, title="Pergunta", max_points=maximum)
+
+
+def test_plan_runs_the_student_cells_between_prepare_and_one_grade_per_exercise(tmp_path):
+    notebook = notebook_with("a = 1", "", "q1.check()")
+    counter = iter(range(100))
+    steps = plan_steps(
+        notebook,
+        "06",
+        ["06.1", "06.2"],
+        "pacote.checks",
+        tmp_path,
+        skip={4},
+        token=lambda n: f"t{next(counter)}",
+    )
+    assert [step.kind for step in steps] == ["prepare", "student", "grade", "grade"]
+    assert "prepare('_t0', 'pacote.checks')" in steps[0].source
+    assert (steps[1].cell, steps[1].source) == (2, "a = 1")  # a vazia (3) não roda; a 4 foi pulada
+    assert steps[2].result_path == tmp_path / "resultado-t1.json"
+    assert steps[3].source.endswith(f"('06', '06.2', {str(tmp_path / 'resultado-t2.json')!r}, globals())")
+
+
+def test_parse_result_accepts_only_a_sensible_payload():
+    exercise = fake_exercise()
+    payload = {"exercise": "06.4", "status": "review", "points": 0.0, "max_points": 1.0, "message": "lido"}
+    result = parse_result(json.dumps({**payload, "answer": "um texto"}), exercise)
+    assert (result.status, result.pending, result.answer, result.title) == (
+        "review",
+        True,
+        "um texto",
+        "Pergunta",
+    )
+    for broken in (
+        None,
+        "{",
+        "[]",
+        json.dumps({**payload, "points": 2.0}),
+        json.dumps({**payload, "exercise": "06.1"}),
+        json.dumps({**payload, "status": "certo"}),
+    ):
+        result = parse_result(broken, exercise)
+        assert result.status == "error" and result.points == 0.0 and "conferência" in result.message
+
+
+@pytest.mark.parametrize(
+    "detail, status, words",
+    [
+        (
+            "RuntimeError: DefaultCPUAllocator: can't allocate memory: you tried",
+            "memória esgotada",
+            "limite de memória",
+        ),
+        (
+            "BlockingIOError: [Errno 11] Resource temporarily unavailable",
+            "processos demais",
+            "processos demais",
+        ),
+        ("OSError: [Errno 101] Network is unreachable", "sem rede", "acessar a rede"),
+        ("NameError: name 'x' is not defined", "erro", "levantou NameError"),
+    ],
+)
+def test_limits_of_the_grader_get_their_own_status_and_words(detail, status, words):
+    log = ProblemLog(Limits(memory=2 * 1024**3), after_last_cell=10)
+    step = types.SimpleNamespace(cell=3, source="x = y\n", kind="student")
+    log.student_cell(step, CellOutcome.ERROR, detail, timeout=60)
+    (problem,) = log.problems()
+    assert (problem.cell, problem.status) == (3, status)
+    assert words in problem.message and "célula 3 (`x = y`)" in problem.message
+
+
+# --- feedback: causas só do exercício, erro de sintaxe, conferências apagadas, arquivo vazio --------
+def test_spans_tie_each_exercise_to_its_own_cells():
+    order = ["06.1", "06.2", "06.3"]
+    assert exercise_spans({"06.1": 5, "06.2": 9, "06.3": 12}, order) == {
+        "06.1": (0, 5),
+        "06.2": (5, 9),
+        "06.3": (9, 12),
+    }
+    # 06.2 sem conferência: vai até a do seguinte
+    assert exercise_spans({"06.1": 5, "06.3": 12}, order)["06.2"] == (5, 12)
+    # conferências movidas para o topo não dizem nada: o notebook inteiro
+    assert exercise_spans({"06.1": 9, "06.2": 3, "06.3": 4}, order)["06.1"] == (0, math.inf)
+
+
+def test_deleted_and_edited_check_cells_are_flagged():
+    notebook = notebook_with("q1.check()", "q2.check()\nprint('feito')", "x = 1")
+    changes = check_cell_changes(notebook, {"q1": "06.1", "q2": "06.2", "q3": "06.3"})
+    assert changes == {
+        "06.2": "a célula `q2.check()` do exercício 06.2 foi editada",
+        "06.3": "a célula `q3.check()` do exercício 06.3 foi apagada",
+    }
+
+
+def cell_problem(cell, detail):
+    return CellProblem(cell, SubmissionStatus.ERROR, f"a célula {cell} levantou {detail}", detail=detail)
+
+
+def test_causes_come_only_from_the_exercise_cells_and_a_syntax_error_is_an_error():
+    syntax = cell_problem(8, "SyntaxError: incomplete input (linha 2)")
+    other = cell_problem(3, "TypeError: ruim")
+    placeholder = cell_problem(7, "NotImplementedError: escreva seu código aqui")
+    missing = ExerciseResult("06.2", "T", "not_attempted", 0.0, 4.0, "ainda não encontrei `x`")
+    result = with_causes(missing, [other, placeholder, syntax], (5, 9))
+    assert result.status == "error"
+    assert result.message.startswith("a célula 8 levantou SyntaxError: incomplete input (linha 2)")
+    assert result.causes == ()  # o TypeError é de outro exercício, e a lacuna não é causa
+    wrong = ExerciseResult("06.1", "T", "incorrect", 0.0, 2.0, "errado")
+    assert with_causes(wrong, [other, placeholder, syntax], (0, 5)).causes == (
+        "a célula 3 levantou TypeError: ruim",
+    )
+    blank = ExerciseResult("06.1", "T", "not_attempted", 0.0, 2.0, "reservado")
+    assert with_causes(blank, [placeholder], (0, 9)) == blank
+
+
+def test_feedback_of_an_empty_file_does_not_pretend_it_was_run():
+    row = Graded("k", "nina.ipynb", "nina", None, "arquivo inválido", note="o arquivo está vazio")
+    text = feedback_text(row)
+    assert "0 de 0" not in text and "executado" not in text
+    assert "- **Motivo:** o arquivo está vazio" in text and "entregue de novo" in text
+
+
+def test_flagged_check_cells_reach_the_feedback_and_the_observation():
+    row = graded_row("bia", [2.0])
+    row.notes = ["a célula `q1.check()` do exercício 06.1 foi apagada"]
+    assert "- **Aviso:** a célula `q1.check()` do exercício 06.1 foi apagada" in feedback_text(row)
+    table = list(csv.DictReader(io.StringIO(grades_table([row]))))
+    assert table[0]["observacao"] == "a célula `q1.check()` do exercício 06.1 foi apagada"
+
+
+# --- respostas abertas: a revisar, um arquivo por lista, notas do instrutor ---------------------------
+def open_row(student, answer, points_06_1=2.0):
+    exercises = [
+        ExerciseResult("06.1", "Classe", "correct", points_06_1, 2.0, "certo"),
+        ExerciseResult("06.4", "Por quê?", "review", 0.0, 1.0, "registrada", answer=answer),
+    ]
+    return Graded(f"k-{student}", f"{student}.ipynb", student, "06", "ok", exercises=exercises)
+
+
+def test_open_answers_wait_for_the_instructor_and_manual_grades_are_merged(tmp_path):
+    rows = [
+        open_row("ana", "Os pesos do embedding e da saída não são compartilhados."),
+        open_row("bia", "não sei"),
+    ]
+    table = list(csv.DictReader(io.StringIO(grades_table(rows))))
+    assert [(line["06.4"], line["total"]) for line in table] == [("a revisar", "2"), ("a revisar", "2")]
+    manual.write_open_answers(tmp_path, rows, {})
+    markdown = (tmp_path / "respostas_abertas.md").read_text(encoding="utf-8")
+    assert "## 06.4: Por quê? (vale 1)" in markdown and "> não sei" in markdown
+    # o instrutor preenche a coluna nota (com vírgula, como numa planilha em português)
+    sheet = list(
+        csv.DictReader(io.StringIO((tmp_path / "respostas_abertas.csv").read_text(encoding="utf-8")))
+    )
+    sheet[0]["nota"], sheet[0]["comentario"] = "1", "isso: weight tying"
+    sheet[1]["nota"] = "0,5"
+    graded = tmp_path / "corrigido.csv"
+    with open(graded, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=manual.COLUMNS)
+        writer.writeheader()
+        writer.writerows(sheet)
+    grades = manual.load(tmp_path / "saida", graded)
+    assert manual.load(tmp_path / "saida") == grades  # guardadas para as próximas execuções
+    ana, bia = (manual.apply(grades, row) for row in rows)
+    assert (ana.total, ana.exercises[1].status, ana.exercises[1].message) == (
+        3.0,
+        "correct",
+        "nota do instrutor: isso: weight tying",
+    )
+    assert (bia.total, bia.exercises[1].status) == (2.5, "partial")
+    # o aluno reenviou outra resposta: volta a ficar a revisar
+    changed = manual.apply(grades, open_row("bia", "uma resposta nova"))
+    assert changed.exercises[1].pending
+
+
+@pytest.mark.parametrize(
+    "nota, message",
+    [("dez", "não é um número"), ("3", "fora de 0 a 1")],
+)
+def test_bad_manual_grades_are_usage_errors(tmp_path, capsys, nota, message):
+    nbformat.write(notebook_with("x = 1"), tmp_path / "ana.ipynb")
+    sheet = tmp_path / "notas_manuais.csv"
+    sheet.write_text(
+        f"exercicio,aluno,maximo,nota,comentario,resposta\n06.4,ana,1,{nota},,texto\n", encoding="utf-8"
+    )
+    code, err = run_main(
+        [str(tmp_path), "-o", str(tmp_path / "saida"), "--notas-manuais", str(sheet)], capsys
+    )
+    assert code == 2
+    assert "notas_manuais.csv, linha 2: a nota" in err and nota in err and message in err

@@ -10,15 +10,15 @@ No notebook de exercícios da aula 06, por exemplo::
 O corretor do instrutor usa `EXERCISE_SETS[aula]` e `Exercise.evaluate(namespace)`.
 """
 
-from . import lesson01, lesson02, lesson03, lesson04, lesson05, lesson06, lesson07, lesson08
+import importlib
+
+from ..conventions import LESSONS
 from .base import CheckResult, Exercise
 
-# número da aula -> exercícios do notebook exercises/NN_*.ipynb, na ordem
+# número da aula -> exercícios do notebook exercises/NN_*.ipynb, na ordem (a lista de aulas
+# fica em gptlab_helpers/conventions.py)
 EXERCISE_SETS = {
-    f"{number:02d}": module.EXERCISES
-    for number, module in enumerate(
-        [lesson01, lesson02, lesson03, lesson04, lesson05, lesson06, lesson07, lesson08], start=1
-    )
+    number: importlib.import_module(f"{__name__}.lesson{number}").EXERCISES for number in LESSONS
 }
 
 __all__ = ["EXERCISE_SETS", "CheckResult", "Exercise"]

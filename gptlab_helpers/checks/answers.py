@@ -69,18 +69,12 @@ def explain_count(name, given, expected, known_mistakes=()):
     return f"`{name}` vale {format_int(given)}; {direction} {format_int(abs(difference))} parâmetros"
 
 
-def explanation_text(value, name, min_words):
-    """Confere que a resposta escrita `name` tem pelo menos `min_words` palavras; devolve o texto."""
+def explanation_text(value, name):
+    """Confere que a resposta escrita `name` é um texto não vazio; devolve o texto."""
     if not isinstance(value, str):
         raise Feedback(f"`{name}` deve ser um texto (str) com a sua explicação, mas é {type(value).__name__}")
-    words = count_words(value)
-    if words == 0:
+    if count_words(value) == 0:
         raise NotAttempted(f"`{name}` ainda está vazio; escreva sua explicação entre as aspas")
-    if words < min_words:
-        raise Feedback(
-            f"sua explicação tem {words} palavra(s); escreva pelo menos {min_words}, com suas palavras",
-            fraction=0.5,
-        )
     return value
 
 

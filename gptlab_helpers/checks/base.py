@@ -14,21 +14,18 @@ from dataclasses import dataclass
 
 import torch
 
-CORRECT = "correct"
-PARTIAL = "partial"
-INCORRECT = "incorrect"
-NOT_ATTEMPTED = "not_attempted"
-ERROR = "error"
-STATUSES = (CORRECT, PARTIAL, INCORRECT, NOT_ATTEMPTED, ERROR)
+from ..grading.status import EXERCISE_LABELS, ExerciseStatus
+
+CORRECT = ExerciseStatus.CORRECT
+PARTIAL = ExerciseStatus.PARTIAL
+INCORRECT = ExerciseStatus.INCORRECT
+NOT_ATTEMPTED = ExerciseStatus.NOT_ATTEMPTED
+ERROR = ExerciseStatus.ERROR
+REVIEW = ExerciseStatus.REVIEW
+STATUSES = tuple(ExerciseStatus)
 
 # rótulo em português e cor de cada situação
-STATUS_LABELS = {
-    CORRECT: ("Correto", "#1b7f3b"),
-    PARTIAL: ("Parcialmente correto", "#b26a00"),
-    INCORRECT: ("Incorreto", "#b3261e"),
-    NOT_ATTEMPTED: ("Não tentado", "#5f6368"),
-    ERROR: ("Erro", "#b3261e"),
-}
+STATUS_LABELS = EXERCISE_LABELS
 
 PLACEHOLDER_COMMENT = "# escreva sua resposta aqui"
 
@@ -42,10 +39,13 @@ class CheckResult:
     points: float
     max_points: float
     message: str
+    answer: str = ""  # o texto de uma resposta aberta, para o instrutor ler
 
     def __post_init__(self):
         if self.status not in STATUSES:
-            raise ValueError(f"status desconhecido: {self.status!r}; use um de {STATUSES}")
+            known = ", ".join(str(status) for status in STATUSES)
+            raise ValueError(f"status desconhecido: {self.status!r}; use um de {known}")
+        self.status = ExerciseStatus(self.status)
 
     def text(self):
         """O resultado em uma linha de texto simples (o que aparece fora do Jupyter)."""
@@ -179,8 +179,8 @@ class Exercise:
         print(code)
 
     # --- atalhos para grade() --------------------------------------------------------------
-    def result(self, status, points, message):
-        return CheckResult(self.id, status, float(points), float(self.max_points), message)
+    def result(self, status, points, message, answer=""):
+        return CheckResult(self.id, status, float(points), float(self.max_points), message, answer)
 
     def correct(self, message="tudo certo!"):
         return self.result(CORRECT, self.max_points, message)

@@ -1,14 +1,17 @@
 """Tipos de exercício que se repetem em várias aulas."""
 
 from .answers import explanation_text
-from .base import Exercise
+from .base import REVIEW, Exercise, count_words
 
 
 class ExplanationExercise(Exercise):
-    """Pergunta aberta: o aluno escreve um texto em `explanation`.
+    """Pergunta aberta: o aluno escreve um texto em `explanation`, e quem dá a nota é o instrutor.
 
-    Só conferimos que foi respondida (pelo menos `min_words` palavras); o conteúdo fica para
-    o instrutor ler, e `solution()` mostra uma resposta de referência.
+    A conferência só registra a resposta (situação "a revisar", 0 pontos até a nota do
+    instrutor): contar palavras não diz se o texto está certo, e um texto vazio de sentido não
+    pode ganhar o ponto sozinho. Ela avisa quando o texto é curto demais (menos de `min_words`
+    palavras); `solution()` mostra uma resposta de referência. O corretor junta os textos de
+    todos os alunos em `respostas_abertas.md` / `.csv` para o instrutor avaliar.
     """
 
     names = ("explanation",)
@@ -16,7 +19,14 @@ class ExplanationExercise(Exercise):
     max_points = 1.0
 
     def grade(self, namespace):
-        explanation_text(namespace["explanation"], "explanation", self.min_words)
-        return self.correct(
-            "resposta registrada. Compare com a de referência em solution(); o instrutor lê o seu texto."
+        text = explanation_text(namespace["explanation"], "explanation")
+        message = (
+            "resposta registrada: o instrutor lê e dá a nota. Compare com a de referência em solution()."
         )
+        words = count_words(text)
+        if words < self.min_words:
+            message = (
+                f"resposta registrada, mas curta: {words} palavra(s); o esperado é pelo menos "
+                f"{self.min_words}, com suas palavras. " + message
+            )
+        return self.result(REVIEW, 0.0, message, answer=text.strip())

@@ -4,9 +4,11 @@
   ela termina. É a memória da correção: rodar o comando de novo pula o que já está aqui.
 - `notas.csv`: uma linha por entrega, uma coluna por exercício, total e situação.
 - `feedback/<aluno>.md`: para o aluno, cada exercício com pontos e a mensagem da conferência.
+- `respostas_abertas.md` / `.csv`: os textos das perguntas abertas, para o instrutor dar a
+  nota (veja `manual.py`).
 
-`notas.csv` e os feedbacks são regravados inteiros a cada entrega, num arquivo temporário
-trocado de uma vez (`os.replace`), para nunca ficarem pela metade.
+Todos são regravados inteiros a cada entrega, num arquivo temporário trocado de uma vez
+(`os.replace`), para nunca ficarem pela metade.
 """
 
 import csv
@@ -14,52 +16,74 @@ import io
 import json
 import os
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from .checks.base import STATUS_LABELS
+from .status import ExerciseResult, SubmissionStatus
 
 STATE_FILE = ".estado.jsonl"
 GRADES_FILE = "notas.csv"
 FEEDBACK_FOLDER = "feedback"
-
-# situação da entrega (coluna "situacao"), da mais grave para a mais leve
-INTERNAL = "falha interna"
-INVALID = "arquivo inválido"
-UNKNOWN_SET = "lista não reconhecida"
-WRONG_SET = "lista errada"
-DEAD = "kernel morreu"
-TIMEOUT = "tempo esgotado"
-ERROR = "erro"
-OK = "ok"
-SEVERITY = (INTERNAL, INVALID, UNKNOWN_SET, WRONG_SET, DEAD, TIMEOUT, ERROR, OK)
+PENDING = "a revisar"  # no lugar dos pontos, em notas.csv, até o instrutor dar a nota
 
 
 @dataclass
 class Graded:
     """Uma entrega corrigida: o que vai para o estado, o CSV e o feedback.
 
-    `exercises`: dicionários com id, title, status, points, max_points, message e causes
-    (problemas de execução que podem ter custado pontos). `problems`: mensagens por célula.
+    `exercises`: um ExerciseResult por exercício. `problems`: mensagens por célula.
+    `notes`: avisos que não mudam a nota (células `qN.check()` apagadas ou editadas).
     """
 
     key: str
     source: str
     student: str
     exercise_set: str | None
-    status: str
+    status: SubmissionStatus
     note: str = ""
     exercises: list = field(default_factory=list)
     problems: list = field(default_factory=list)
     seconds: float = 0.0
+    notes: list = field(default_factory=list)
+
+    def __post_init__(self):
+        self.status = SubmissionStatus(self.status)
+        self.exercises = [
+            item if isinstance(item, ExerciseResult) else ExerciseResult.from_dict(item)
+            for item in self.exercises
+        ]
 
     @property
     def total(self):
-        return sum(item["points"] for item in self.exercises)
+        return sum(item.points for item in self.exercises)
 
     @property
     def maximum(self):
-        return sum(item["max_points"] for item in self.exercises)
+        return sum(item.max_points for item in self.exercises)
+
+    @property
+    def executed(self):
+        """True se o notebook chegou a rodar (e não foi recusado antes: vazio, outra lista...)."""
+        return self.status not in (
+            SubmissionStatus.INVALID,
+            SubmissionStatus.UNKNOWN_SET,
+            SubmissionStatus.WRONG_SET,
+            SubmissionStatus.INTERNAL,
+        )
+
+    def to_dict(self):
+        return {
+            "key": self.key,
+            "source": self.source,
+            "student": self.student,
+            "exercise_set": self.exercise_set,
+            "status": str(self.status),
+            "note": self.note,
+            "exercises": [item.to_dict() for item in self.exercises],
+            "problems": list(self.problems),
+            "seconds": self.seconds,
+            "notes": list(self.notes),
+        }
 
 
 def format_points(value, decimal=","):
@@ -77,7 +101,7 @@ def load_state(output):
     for line in path.read_text(encoding="utf-8").splitlines():
         try:
             item = Graded(**json.loads(line))
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, KeyError):
             continue
         graded[item.key] = item
     return graded
@@ -85,7 +109,7 @@ def load_state(output):
 
 def append_state(output, graded):
     """Acrescenta uma entrega ao estado e força a gravação em disco antes de seguir."""
-    line = json.dumps(asdict(graded), ensure_ascii=False) + "\n"
+    line = json.dumps(graded.to_dict(), ensure_ascii=False) + "\n"
     with open(Path(output) / STATE_FILE, "a", encoding="utf-8") as handle:
         handle.write(line)
         handle.flush()
@@ -113,14 +137,18 @@ def spreadsheet_safe(text):
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
+def points_cell(item):
+    return PENDING if item.pending else format_points(item.points, ".")
+
+
 def grades_table(rows):
     """O texto de notas.csv para `rows` (lista de Graded, já com o nome atual de cada aluno)."""
-    columns = sorted({item["id"] for row in rows for item in row.exercises}, key=exercise_order)
+    columns = sorted({item.id for row in rows for item in row.exercises}, key=exercise_order)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["aluno", "arquivo", "lista", "situacao", *columns, "total", "maximo", "observacao"])
     for row in sorted(rows, key=lambda item: item.student.lower()):
-        points = {item["id"]: format_points(item["points"], ".") for item in row.exercises}
+        points = {item.id: points_cell(item) for item in row.exercises}
         maximum = format_points(row.maximum, ".") if row.exercises else ""
         writer.writerow(
             [
@@ -131,7 +159,7 @@ def grades_table(rows):
                 *(points.get(column, "") for column in columns),
                 format_points(row.total, "."),
                 maximum,
-                row.note,
+                "; ".join(part for part in [row.note, *row.notes] if part),
             ]
         )
     return buffer.getvalue()
@@ -143,43 +171,55 @@ def points_phrase(points, maximum):
     return f"{format_points(points)} de {format_points(maximum)} {unit}"
 
 
+def exercise_lines(item):
+    if item.pending:
+        score = f"**? de {format_points(item.max_points)}** (a revisar: o instrutor lê e dá a nota)"
+    else:
+        score = f"**{points_phrase(item.points, item.max_points)}** ({item.status.label.lower()})"
+    lines = ["", f"### {item.id}: {item.title}", "", f"{score}. {item.message}"]
+    return lines + [f"\n> Possível causa: {cause}" for cause in item.causes]
+
+
+HOW_IT_WAS_GRADED = (
+    "Como foi corrigido: o notebook foi executado do início ao fim num kernel novo, e depois "
+    "dele o corretor conferiu cada exercício com as conferências do pacote gptlab_helpers. "
+    "O que o notebook imprime (inclusive as mensagens de `check()`) não conta. "
+    "As células são contadas de cima para baixo, do 1, incluindo as de texto."
+)
+
+
 def feedback_text(row):
     """O feedback do aluno em Markdown (legível também como texto puro)."""
     title = f"Lista de exercícios {row.exercise_set}" if row.exercise_set else "Lista de exercícios"
     source = row.source.replace("`", "'")
-    lines = [
-        f"# {title}: correção",
-        "",
-        f"- **Entrega:** `{source}`",
-        f"- **Nota:** {points_phrase(row.total, row.maximum)}",
-        f"- **Situação:** {row.status}",
-    ]
-    if row.note and row.status != OK:
+    lines = [f"# {title}: correção", "", f"- **Entrega:** `{source}`"]
+    if not row.exercises:
+        # nada a conferir (arquivo vazio, outra lista): nem nota "0 de 0" nem como o notebook rodou
+        lines += [
+            f"- **Situação:** {row.status}",
+            f"- **Motivo:** {row.note}",
+            "",
+            "Esta entrega não pôde ser corrigida. Confira o arquivo (ele abre no Jupyter? é o "
+            "notebook da lista certa?) e entregue de novo.",
+            "",
+        ]
+        return "\n".join(lines)
+    pending = sum(1 for item in row.exercises if item.pending)
+    grade = points_phrase(row.total, row.maximum)
+    if pending:
+        grade += f" (sem contar {pending} resposta(s) aberta(s) que o instrutor ainda vai ler)"
+    lines += [f"- **Nota:** {grade}", f"- **Situação:** {row.status}"]
+    if row.note and row.status != SubmissionStatus.OK:
         lines.append(f"- **Observação:** {row.note}")
+    lines += [f"- **Aviso:** {note}; isso não muda a nota, mas confira o notebook" for note in row.notes]
     if row.exercises:
         lines += ["", "## Exercícios"]
     for item in row.exercises:
-        label = STATUS_LABELS.get(item["status"], (item["status"],))[0].lower()
-        lines += [
-            "",
-            f"### {item['id']}: {item['title']}",
-            "",
-            f"**{points_phrase(item['points'], item['max_points'])}** ({label}). {item['message']}",
-        ]
-        lines += [f"\n> Possível causa: {cause}" for cause in item.get("causes", [])]
+        lines += exercise_lines(item)
     if row.problems:
         lines += ["", "## Problemas ao executar o notebook", ""]
         lines += [f"- {problem}" for problem in row.problems]
-    lines += [
-        "",
-        "---",
-        "",
-        "Como foi corrigido: o notebook foi executado do início ao fim num kernel novo, e depois "
-        "dele o corretor conferiu cada exercício com as conferências do pacote gptlab_helpers. "
-        "O que o notebook imprime (inclusive as mensagens de `check()`) não conta. "
-        "As células são contadas de cima para baixo, do 1, incluindo as de texto.",
-        "",
-    ]
+    lines += ["", "---", "", HOW_IT_WAS_GRADED if row.executed else "O notebook não foi executado.", ""]
     return "\n".join(lines)
 
 
@@ -198,17 +238,18 @@ def summary_text(rows):
     """Tabela do fim: quantas entregas em cada situação e a média de cada exercício."""
     counts = Counter(row.status for row in rows)
     lines = [f"{'situação':<24}{'entregas':>9}"]
-    for status in sorted(counts, key=lambda item: SEVERITY.index(item) if item in SEVERITY else 0):
+    for status in sorted(counts, key=lambda item: item.severity):
         lines.append(f"{status:<24}{counts[status]:>9}")
     by_exercise = {}
     for row in rows:
         for item in row.exercises:
-            by_exercise.setdefault(item["id"], []).append(item)
+            by_exercise.setdefault(item.id, []).append(item)
     if by_exercise:
         lines += ["", f"{'exercício':<12}{'média':>8}{'máximo':>8}{'entregas':>10}"]
     for key in sorted(by_exercise, key=exercise_order):
         items = by_exercise[key]
-        mean = sum(item["points"] for item in items) / len(items)
-        maximum = max(item["max_points"] for item in items)
-        lines.append(f"{key:<12}{format_points(mean):>8}{format_points(maximum):>8}{len(items):>10}")
+        graded = [item for item in items if not item.pending]
+        mean = format_points(sum(item.points for item in graded) / len(graded)) if graded else PENDING
+        maximum = max(item.max_points for item in items)
+        lines.append(f"{key:<12}{mean:>8}{format_points(maximum):>8}{len(items):>10}")
     return "\n".join(lines)

@@ -6,6 +6,7 @@ os `import` de `gptlab_helpers.checks.lessonNN` nas células.
 """
 
 import hashlib
+import math
 import re
 import unicodedata
 import zipfile
@@ -15,11 +16,12 @@ from pathlib import Path, PurePosixPath
 
 import nbformat
 
+from ..conventions import ANY_CHECK_CALL, CHECK_CALL, LESSON_IMPORT, declared_exercise_set
+
 NOTEBOOK_SUFFIX = ".ipynb"
 # pastas que ferramentas criam sozinhas; não são entregas nem merecem aviso
 SYSTEM_FOLDERS = {"__MACOSX", ".ipynb_checkpoints", "__pycache__"}
 MAX_NOTEBOOK_BYTES = 100 * 2**20
-LESSON_IMPORT = re.compile(r"gptlab_helpers\.checks\.lesson(\d{2})\b")
 
 
 class SubmissionsError(ValueError):
@@ -160,8 +162,7 @@ def read_notebook(path):
 
 def recognise_exercise_set(notebook, known):
     """Qual lista de exercícios (chave de EXERCISE_SETS) é este notebook, ou None."""
-    declared = notebook.metadata.get("gptlab", {})
-    declared = declared.get("exercise_set") if isinstance(declared, dict) else None
+    declared = declared_exercise_set(notebook.metadata)
     if isinstance(declared, str) and declared in known:
         return declared
     votes = Counter(
@@ -174,9 +175,6 @@ def recognise_exercise_set(notebook, known):
     return votes.most_common(1)[0][0] if votes else None
 
 
-CHECK_CALL = re.compile(r"\b([A-Za-z_]\w*)\.check\(")
-
-
 def check_cells(notebook, names):
     """Onde o aluno confere cada exercício: {id: posição (do 1) da 1ª célula com `<nome>.check(`}.
 
@@ -187,7 +185,44 @@ def check_cells(notebook, names):
     for position, cell in enumerate(notebook.cells, start=1):
         if cell.get("cell_type") != "code":
             continue
-        for name in CHECK_CALL.findall(cell.source):
+        for name in ANY_CHECK_CALL.findall(cell.source):
             if name in names:
                 found.setdefault(names[name], position)
     return found
+
+
+def exercise_spans(checked_in, order):
+    """{id: (depois_de, até)}: as células de cada exercício, de depois da conferência do anterior
+    até a sua (inclusive). Serve para ligar um erro de execução só ao exercício a que ele pertence.
+
+    `checked_in` vem de `check_cells`; `order` são os ids na ordem da lista. Sem a célula de
+    conferência, o trecho vai até a conferência seguinte. Conferências fora de ordem (movidas
+    para o topo, por exemplo) não dizem nada: cada exercício fica com o notebook inteiro.
+    """
+    found = [checked_in[key] for key in order if key in checked_in]
+    if found != sorted(found) or len(set(found)) != len(found):
+        return {key: (0, math.inf) for key in order}
+    spans = {}
+    for index, key in enumerate(order):
+        before = [checked_in[other] for other in order[:index] if other in checked_in]
+        after = [checked_in[other] for other in order[index + 1 :] if other in checked_in]
+        spans[key] = (max(before, default=0), checked_in.get(key, min(after, default=math.inf)))
+    return spans
+
+
+def check_cell_changes(notebook, names):
+    """{id: frase} dos exercícios cuja célula `qN.check()` o aluno apagou ou editou.
+
+    Não muda a nota (o corretor confere sozinho), mas o instrutor e o aluno ficam sabendo.
+    """
+    sources = [cell.source for cell in notebook.cells if cell.get("cell_type") == "code"]
+    changes = {}
+    for name, key in names.items():
+        if not CHECK_CALL.fullmatch(f"{name}.check()"):
+            continue  # só as variáveis qN dos nossos notebooks têm uma célula própria
+        calls = [source for source in sources if re.search(rf"\b{name}\.check\(", source)]
+        if not calls:
+            changes[key] = f"a célula `{name}.check()` do exercício {key} foi apagada"
+        elif not any(source.strip() == f"{name}.check()" for source in calls):
+            changes[key] = f"a célula `{name}.check()` do exercício {key} foi editada"
+    return changes

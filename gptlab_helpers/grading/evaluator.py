@@ -1,6 +1,6 @@
 """A parte do corretor que roda DENTRO do kernel do aluno.
 
-O corretor (`grading_runner.py`) chama `prepare()` numa célula própria, ANTES do código do
+O corretor (`runner.py`) chama `prepare()` numa célula própria, ANTES do código do
 aluno, e depois das células dele chama `grade()` uma vez por exercício. Duas defesas:
 
 1. As conferências (o pacote `checks`) do corretor são uma cópia particular, importada e
@@ -154,6 +154,7 @@ def grade(state, exercise_set, exercise_id, result_path, namespace):
             "points": float(result.points),
             "max_points": float(result.max_points),
             "message": str(result.message),
+            "answer": str(getattr(result, "answer", "")),
         }
     except Exception as exc:  # evaluate() não deveria falhar, mas o corretor não pode parar
         payload = {"status": "error", "message": f"a conferência falhou: {type(exc).__name__}: {exc}"}

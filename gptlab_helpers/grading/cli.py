@@ -1,18 +1,5 @@
-"""`gptlab-grade`: corrige de uma vez uma pasta (ou .zip) de notebooks de exercícios entregues.
-
-    gptlab-grade ENTREGAS -o SAIDA [-j N] [--timeout SEGUNDOS] [--total-timeout SEGUNDOS]
-    python -m gptlab_helpers.grading ENTREGAS -o SAIDA
-
-As peças, na ordem em que agem:
-
-- `grading_inputs`: acha os .ipynb (pasta ou .zip), dá um nome a cada aluno e reconhece a
-  lista de exercícios pelo conteúdo do notebook;
-- `grading_batch`: corrige as entregas que faltam, `-j N` de cada vez, e retoma o que parou;
-- `grading_runner`: executa uma entrega num kernel novo, com tempos limite;
-- `grading_evaluator`: dentro do kernel, confere cada exercício depois do código do aluno, com
-  uma cópia das conferências que o aluno não alcança;
-- `grading_reports`: notas.csv, um feedback por aluno, o estado para retomar e o resumo.
-"""
+"""A linha de comando `gptlab-grade` (e `python -m gptlab_helpers.grading`): argumentos em
+português, erros de uso com código 2."""
 
 import argparse
 import math
@@ -21,11 +8,10 @@ import re
 import sys
 from pathlib import Path
 
-from .grading_batch import Settings, UsageError, grade_folder
-from .grading_inputs import SubmissionsError
-from .grading_runner import Limits
-
-__all__ = ["Settings", "grade_folder", "main"]
+from .batch import Settings, UsageError, grade_folder
+from .inputs import SubmissionsError
+from .kernel import GB, Limits
+from .manual import ManualGradesError
 
 # --- linha de comando --------------------------------------------------------------------------
 ARGPARSE_MESSAGES = (
@@ -72,10 +58,27 @@ def seconds(text):
     return value
 
 
+def gigabytes(text):
+    try:
+        value = float(text.replace(",", "."))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"esperava um número de GB, como 4 ou 0,5, recebi {text!r}"
+        ) from None
+    if not value >= 0.5 or math.isinf(value):
+        raise argparse.ArgumentTypeError(
+            f"precisa ser pelo menos 0,5 GB (o PyTorch sozinho ocupa isso), recebi {text}"
+        )
+    return int(value * GB)
+
+
 def build_parser():
     parser = PortugueseParser(
         prog="gptlab-grade",
-        usage="%(prog)s ENTREGAS -o SAIDA [-j N] [--timeout SEGUNDOS] [--total-timeout SEGUNDOS] [--exercise-set NN]",
+        usage=(
+            "%(prog)s ENTREGAS -o SAIDA [-j N] [--timeout SEGUNDOS] [--total-timeout SEGUNDOS] "
+            "[--exercise-set NN] [--memoria-max GB] [--processos-max N] [--com-rede] [--notas-manuais ARQUIVO]"
+        ),
         add_help=False,
         description="Corrige uma pasta (ou .zip) de notebooks de exercícios do GPTLab entregues pelos alunos.",
         epilog="Rodar o mesmo comando de novo continua de onde parou, sem corrigir de novo o que já foi.",
@@ -115,6 +118,31 @@ def build_parser():
         metavar="NN",
         help="a lista esperada (ex.: 06); sem isto, cada entrega é corrigida pela lista que ela é",
     )
+    parser.add_argument(
+        "--memoria-max",
+        metavar="GB",
+        type=gigabytes,
+        default=4 * GB,
+        help="memória máxima do kernel de cada entrega (padrão: 4)",
+    )
+    parser.add_argument(
+        "--processos-max",
+        metavar="N",
+        type=whole_number,
+        default=256,
+        help="processos e threads que cada kernel pode criar (padrão: 256)",
+    )
+    parser.add_argument(
+        "--com-rede",
+        action="store_true",
+        help="deixa o kernel acessar a rede (por padrão ela é cortada onde o sistema permite)",
+    )
+    parser.add_argument(
+        "--notas-manuais",
+        metavar="ARQUIVO",
+        type=Path,
+        help="o respostas_abertas.csv com as notas dadas pelo instrutor às respostas abertas",
+    )
     parser.add_argument("-h", "--help", action="help", help="mostra esta ajuda e sai")
     return parser
 
@@ -125,11 +153,20 @@ def main(argv=None):
     if args.exercise_set and args.exercise_set.isdigit():
         args.exercise_set = args.exercise_set.zfill(2)  # "6" é a lista "06"
     threads = max(1, (os.cpu_count() or 1) // args.jobs)
-    limits = Limits(cell_timeout=args.timeout, total_timeout=args.total_timeout, threads=threads)
-    settings = Settings(Path(args.output), args.jobs, limits, args.exercise_set)
+    limits = Limits(
+        cell_timeout=args.timeout,
+        total_timeout=args.total_timeout,
+        threads=threads,
+        memory=args.memoria_max,
+        processes=args.processos_max,
+        network=args.com_rede,
+    )
+    settings = Settings(
+        Path(args.output), args.jobs, limits, args.exercise_set, manual_grades=args.notas_manuais
+    )
     try:
         return grade_folder(args.submissions, settings)
-    except (SubmissionsError, UsageError) as exc:
+    except (SubmissionsError, UsageError, ManualGradesError) as exc:
         print(f"gptlab-grade: erro: {exc}", file=sys.stderr)
         return 2
 

@@ -1,7 +1,7 @@
 """O lote de uma correção: achar as entregas, corrigir as que faltam (em paralelo) e manter a
 pasta de saída em dia a cada entrega que termina.
 
-`grade_folder` é o que o comando `gptlab-grade` chama (veja `grading.py`). Uma entrega já
+`grade_folder` é o que o comando `gptlab-grade` chama (veja `cli.py`). Uma entrega já
 corrigida é reconhecida pela impressão digital do conteúdo do arquivo somada à do código que
 corrige (conferências e tempos limite): mudou o arquivo ou mudou uma conferência, corrige-se de novo.
 """
@@ -11,7 +11,6 @@ import dataclasses
 import hashlib
 import importlib
 import importlib.util
-import math
 import shutil
 import signal
 import sys
@@ -23,10 +22,18 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from . import grading_reports as reports
-from .grading_inputs import check_cells, collect_submissions, read_notebook, recognise_exercise_set
-from .grading_reports import DEAD, ERROR, TIMEOUT
-from .grading_runner import NOT_RUN, Interrupted, Limits, RunningKernels, run_submission
+from . import manual, reports
+from .inputs import (
+    check_cell_changes,
+    check_cells,
+    collect_submissions,
+    exercise_spans,
+    read_notebook,
+    recognise_exercise_set,
+)
+from .kernel import Limits, RunningKernels
+from .runner import Interrupted, failed, run_submission
+from .status import ExerciseStatus, SubmissionStatus
 
 DEFAULT_CHECKS = "gptlab_helpers.checks"
 INTERRUPTED_EXIT = 130
@@ -42,6 +49,7 @@ class Settings:
     limits: Limits = Limits()
     exercise_set: str | None = None
     checks_module: str = DEFAULT_CHECKS
+    manual_grades: Path | None = None
 
 
 class UsageError(ValueError):
@@ -62,66 +70,71 @@ def exercise_names(checks_module, exercise_set, exercises):
     return names
 
 
-def without_result(exercises, reason):
-    """Os exercícios de uma entrega que nem chegou a rodar: todos com 0 e o motivo."""
-    return [
-        {
-            "id": exercise.id,
-            "title": exercise.title,
-            "status": "error",
-            "points": 0.0,
-            "max_points": float(exercise.max_points),
-            "message": reason,
-            "causes": [],
-        }
-        for exercise in exercises
-    ]
-
-
 def submission_status(problems):
     """A situação da entrega é o problema mais grave; a observação, a mensagem dele."""
-    for kind, status in ((DEAD, DEAD), (TIMEOUT, TIMEOUT), (NOT_RUN, TIMEOUT), (ERROR, ERROR)):
-        first = next((problem for problem in problems if problem.kind == kind), None)
-        if first is not None:
-            return status, first.message
-    return reports.OK, ""
+    if not problems:
+        return SubmissionStatus.OK, ""
+    worst = min(problems, key=lambda problem: (problem.status.severity, problem.cell))
+    return worst.status, worst.message
 
 
-def grade_submission(submission, key, exercise_sets, settings, workdir, kernels):
+def with_causes(result, problems, span):
+    """O resultado de um exercício com os problemas de execução das suas células (`span`).
+
+    Uma lacuna ainda não preenchida (NotImplementedError) não é causa de nada; um erro de
+    sintaxe numa célula do exercício faz dele "erro" com a linha, e não "não tentado".
+    """
+    after, until = span
+    mine = [
+        problem
+        for problem in problems
+        if not problem.exercise and after < problem.cell <= until and not problem.is_placeholder
+    ]
+    if not mine or result.points >= result.max_points or result.pending:
+        return result
+    syntax = next((problem for problem in mine if problem.is_syntax_error), None)
+    if result.status is ExerciseStatus.NOT_ATTEMPTED and syntax is not None:
+        message = f"{syntax.message}; corrija a célula para que o exercício possa ser conferido"
+        result = dataclasses.replace(result, status=ExerciseStatus.ERROR, message=message)
+        mine = [problem for problem in mine if problem is not syntax]
+    return dataclasses.replace(result, causes=tuple(problem.message for problem in mine))
+
+
+def grade_submission(submission, key, exercise_sets, settings, folder, kernels):
     """Corrige uma entrega -> reports.Graded. Problemas do aluno viram nota e motivo, nunca exceção."""
     started = time.monotonic()
-    row = reports.Graded(key, submission.source, submission.student, settings.exercise_set, reports.OK)
+    row = reports.Graded(
+        key, submission.source, submission.student, settings.exercise_set, SubmissionStatus.OK
+    )
     expected = exercise_sets.get(settings.exercise_set, [])
     notebook, reason = read_notebook(submission.path)
     found = None if notebook is None else recognise_exercise_set(notebook, exercise_sets)
     if notebook is None:
-        row.status = reports.INVALID
+        row.status = SubmissionStatus.INVALID
     elif found is None:
-        row.status = reports.UNKNOWN_SET
+        row.status = SubmissionStatus.UNKNOWN_SET
         reason = "não reconheci a lista de exercícios (o notebook não importa gptlab_helpers.checks.lessonNN)"
     elif settings.exercise_set and found != settings.exercise_set:
-        row.status = reports.WRONG_SET
+        row.status = SubmissionStatus.WRONG_SET
         reason = f"este notebook é a lista {found}, mas a correção é da lista {settings.exercise_set}"
-    if row.status != reports.OK:
-        row.note, row.exercises = reason, without_result(expected, f"não conferido: {reason}")
+    if row.status != SubmissionStatus.OK:
+        row.note = reason
+        row.exercises = [failed(exercise, f"não conferido: {reason}") for exercise in expected]
         return row
     exercises = exercise_sets[found]
     outcome = run_submission(
-        notebook, found, exercises, settings.limits, workdir, settings.checks_module, kernels
+        notebook, found, exercises, settings.limits, folder, settings.checks_module, kernels
     )
-    checked_in = check_cells(notebook, exercise_names(settings.checks_module, found, exercises))
+    names = exercise_names(settings.checks_module, found, exercises)
+    spans = exercise_spans(check_cells(notebook, names), [exercise.id for exercise in exercises])
     row.exercise_set = found
-    for exercise in exercises:
-        result = outcome.results[exercise.id]
-        last_cell = checked_in.get(exercise.id, math.inf)
-        causes = [
-            problem.message
-            for problem in outcome.problems
-            if not problem.exercise and problem.cell <= last_cell and result["points"] < result["max_points"]
-        ]
-        row.exercises.append({"id": exercise.id, "title": exercise.title, **result, "causes": causes})
+    row.exercises = [
+        with_causes(outcome.results[exercise.id], outcome.problems, spans[exercise.id])
+        for exercise in exercises
+    ]
     row.problems = [problem.message for problem in outcome.problems]
     row.status, row.note = submission_status(outcome.problems)
+    row.notes = list(check_cell_changes(notebook, names).values())
     row.seconds = round(time.monotonic() - started, 1)
     return row
 
@@ -143,6 +156,7 @@ def fingerprint(settings):
     parts = [
         source_digest(["gptlab_helpers", settings.checks_module]),
         f"{limits.cell_timeout}/{limits.total_timeout}/{limits.interrupt_grace}",
+        f"{limits.memory}/{limits.processes}/{limits.network}",
         settings.exercise_set or "",
         settings.checks_module,
     ]
@@ -160,6 +174,7 @@ class Batch:
         self.progress = progress
         self.kernels = RunningKernels()
         self.rows = {}
+        self.grades = {}
 
     def say(self, text=""):
         print(text, file=self.stream, flush=True)
@@ -174,15 +189,14 @@ class Batch:
         for submission in submissions:
             key = hashlib.sha256(f"{submission.digest}:{stamp}".encode()).hexdigest()
             previous = done.get(key)
-            if previous is not None and previous.status != reports.INTERNAL:
+            if previous is not None and previous.status != SubmissionStatus.INTERNAL:
                 self.rows[submission.student] = dataclasses.replace(
                     previous, source=submission.source, student=submission.student
                 )
             else:
                 pending.setdefault(key, []).append(submission)
-        for row in self.rows.values():
-            reports.write_feedback(self.output, row)
-        reports.write_grades(self.output, list(self.rows.values()))
+        self.grades = manual.load(self.output, self.settings.manual_grades)
+        self.publish(list(self.rows.values()))
         self.introduce(submissions, ignored, pending)
         started = time.monotonic()
         self.grade_pending(pending, exercise_sets, scratch)
@@ -198,18 +212,20 @@ class Batch:
 
     def grade_pending(self, pending, exercise_sets, scratch):
         def work(number, key, submission):
-            workdir = scratch / f"{number:05d}" / "trabalho"
-            workdir.mkdir(parents=True)
+            folder = scratch / f"{number:05d}"
+            folder.mkdir(parents=True)
             try:
-                return grade_submission(submission, key, exercise_sets, self.settings, workdir, self.kernels)
+                return grade_submission(submission, key, exercise_sets, self.settings, folder, self.kernels)
             except Interrupted:
                 return None
             except Exception as exc:  # defeito do corretor ou do ambiente: registra e segue o lote
-                row = reports.Graded(key, submission.source, submission.student, None, reports.INTERNAL)
+                row = reports.Graded(
+                    key, submission.source, submission.student, None, SubmissionStatus.INTERNAL
+                )
                 row.note = f"{type(exc).__name__}: {exc}"
                 return row
             finally:
-                shutil.rmtree(workdir.parent, ignore_errors=True)
+                shutil.rmtree(folder, ignore_errors=True)
 
         total = sum(len(group) for group in pending.values())
         bar = tqdm(total=total, unit="entrega", desc="corrigindo", file=sys.stderr, disable=not self.progress)
@@ -241,11 +257,18 @@ class Batch:
         # primeiro o estado (com fsync), depois os arquivos que o instrutor lê
         reports.append_state(self.output, row)
         self.rows[row.student] = row
-        reports.write_feedback(self.output, row)
-        reports.write_grades(self.output, list(self.rows.values()))
+        self.publish([row])
+
+    def publish(self, changed):
+        """Regrava o feedback de `changed`, notas.csv e as respostas abertas (com as notas manuais)."""
+        for row in changed:
+            reports.write_feedback(self.output, manual.apply(self.grades, row))
+        rows = [manual.apply(self.grades, row) for row in self.rows.values()]
+        reports.write_grades(self.output, rows)
+        manual.write_open_answers(self.output, list(self.rows.values()), self.grades)
 
     def conclude(self, submissions, elapsed):
-        rows = list(self.rows.values())
+        rows = [manual.apply(self.grades, row) for row in self.rows.values()]
         self.say(f"\nCorreção concluída em {elapsed:.0f} s: {len(rows)} entregas.\n")
         self.say(reports.summary_text(rows))
         groups = {}
@@ -256,6 +279,13 @@ class Batch:
             self.say(f"\nAtenção: conteúdo idêntico em {', '.join(sources)}")
         self.say(f"\nNotas: {self.output / reports.GRADES_FILE}")
         self.say(f"Feedback de cada aluno: {self.output / reports.FEEDBACK_FOLDER}/")
+        waiting = sum(1 for row in rows for item in row.exercises if item.pending)
+        if waiting:
+            self.say(
+                f"Respostas abertas a ler: {waiting}, em {self.output / manual.OPEN_ANSWERS_MD}; "
+                f"dê as notas em {self.output / manual.OPEN_ANSWERS_CSV} e rode de novo com "
+                f"--notas-manuais {self.output / manual.OPEN_ANSWERS_CSV}"
+            )
 
 
 def load_exercise_sets(settings):

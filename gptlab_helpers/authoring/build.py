@@ -1,0 +1,296 @@
+"""Gera e executa os notebooks do GPTLab: o único comando para reconstruí-los.
+
+Uso (na raiz do repositório):
+
+    python scripts/build_notebooks.py                # aulas, exercícios e soluções
+    python scripts/build_notebooks.py --only 03 05   # só as aulas (e soluções) 03 e 05
+    python scripts/build_notebooks.py --no-execute   # só gera, sem executar
+    python -m gptlab_helpers.authoring.build ...     # o mesmo
+
+Cada notebook de aula nasce de um arquivo `scripts/notebook_sources/NN_nome.py` no formato
+"percent" do jupytext: as células são separadas por linhas `# %%` (código) e `# %% [markdown]`
+(texto, com cada linha começando por `# `). Este módulo põe na frente a célula de preparação
+(`SETUP_TEMPLATE`, `setup_cell()`) e o selo "Abrir no Colab", executa o notebook com o
+nbclient e grava o resultado sem metadados voláteis: rodar duas vezes sem mudar nada produz o
+mesmo arquivo, byte a byte.
+
+Depois das aulas, `exercises.write_all()` escreve `exercises/NN_*.ipynb` e
+`solutions/NN_*.ipynb`; cada `solutions/*.ipynb` é então executado aqui (os de `exercises/`
+ficam sem executar, pois têm lacunas para o aluno).
+
+Código só de quem mantém o material (precisa do repositório inteiro, não vai para o Colab).
+"""
+
+import argparse
+import os
+import time
+from pathlib import Path
+
+import jupytext
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: o mesmo leitor, no pacote tomli
+    import tomli as tomllib
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCES_DIR = ROOT / "scripts" / "notebook_sources"
+NOTEBOOKS_DIR = ROOT / "notebooks"
+SOLUTIONS_DIR = ROOT / "solutions"
+DEFAULT_TIMEOUT = 300  # segundos por célula
+
+# Variáveis de ambiente do kernel: fixam o que poderia mudar de uma execução para outra.
+DETERMINISTIC_ENV = {
+    "PYTHONHASHSEED": "0",  # ordem de sets e dicts de strings
+    "MPLBACKEND": "module://matplotlib_inline.backend_inline",  # figuras dentro do notebook
+}
+
+# Metadados fixos de todo notebook: nada de versão do Python nem de horários.
+NOTEBOOK_METADATA = {
+    "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
+    "language_info": {"name": "python"},
+}
+# Metadados que mudam a cada execução ou a cada editor e por isso são descartados; os demais
+# (por exemplo, o `gptlab` dos notebooks de exercícios) são mantidos.
+VOLATILE_NOTEBOOK_METADATA = ("widgets", "vscode", "colab", "toc", "varInspector")
+VOLATILE_CELL_METADATA = ("execution", "ExecuteTime", "collapsed", "scrolled")
+
+SETUP_TEMPLATE = (
+    "# Preparação: no JupyterLab o pacote gptlab_helpers já está instalado e esta célula não faz\n"
+    "# nada; no Colab ela instala só o pacote, direto do repositório do GPTLab.\n"
+    "import importlib.util\n"
+    "\n"
+    'if importlib.util.find_spec("gptlab_helpers") is None:\n'
+    '    %pip install -q "gptlab-helpers @ git+{url}"'
+)
+
+COLAB_BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
+
+
+def repository_url(pyproject=ROOT / "pyproject.toml"):
+    """O endereço do repositório, lido de `[project.urls] Repository` no pyproject.toml."""
+    with open(pyproject, "rb") as file:
+        pyproject = tomllib.load(file)
+    try:
+        url = pyproject["project"]["urls"]["Repository"]
+    except KeyError:
+        raise KeyError(
+            "pyproject.toml não tem [project.urls] Repository; acrescente, por exemplo, "
+            'Repository = "https://github.com/dono/repositorio"'
+        ) from None
+    return url.rstrip("/").removesuffix(".git")
+
+
+def github_repository():
+    """'dono/repositorio' a partir de `repository_url()` (o Colab abre notebooks do GitHub)."""
+    url = repository_url()
+    prefix = "https://github.com/"
+    if not url.startswith(prefix) or url[len(prefix) :].count("/") != 1:
+        raise ValueError(
+            f"o endereço do repositório deve ser https://github.com/dono/repositorio, mas é {url!r}"
+        )
+    return url[len(prefix) :]
+
+
+def setup_cell():
+    """A primeira célula de código de todo notebook (aulas, exercícios e soluções)."""
+    return nbformat.v4.new_code_cell(SETUP_TEMPLATE.format(url=repository_url()))
+
+
+def colab_badge_cell(path):
+    """Célula de texto com o selo "Abrir no Colab" para o notebook em `path`.
+
+    `path` é relativo à raiz do repositório (ex.: "notebooks/01_arquitetura_gpt.ipynb");
+    um caminho absoluto dentro do repositório também serve.
+    """
+    path = Path(path)
+    if path.is_absolute():
+        path = path.resolve().relative_to(ROOT)
+    colab_url = f"https://colab.research.google.com/github/{github_repository()}/blob/main/{path.as_posix()}"
+    return nbformat.v4.new_markdown_cell(f"[![Abrir no Colab]({COLAB_BADGE_IMAGE})]({colab_url})")
+
+
+def parse_percent_source(text, name="fonte", with_tags=False):
+    """Lê um arquivo no formato percent (com o jupytext) -> [(tipo, texto)], tipo "markdown" ou "code".
+
+    O que vem antes do primeiro `# %%` (comentários para o ruff, por exemplo) é ignorado.
+    O marcador pode trazer tags de célula: `# %% [markdown] tags=["solucao"]`. Com
+    `with_tags=True` cada item vem como (tipo, texto, tags); sem ele, uma fonte com tags é
+    recusada, para nenhuma tag se perder sem aviso.
+    """
+    cells = jupytext.reads(text, fmt="py:percent").cells
+    if cells and not text.lstrip().startswith("# %%"):
+        cells = cells[1:]  # o cabeçalho antes do primeiro marcador
+    for index, cell in enumerate(cells):
+        tags = cell.metadata.get("tags", [])
+        bad = cell.metadata.get("incorrectly_encoded_metadata")
+        if bad is not None or not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
+            raise ValueError(
+                f"{name}, célula {index}: as tags vão numa lista JSON de textos, como "
+                f'tags=["solucao"], mas encontrei {bad or tags!r}'
+            )
+    parsed = [(cell.cell_type, cell.source, list(cell.metadata.get("tags", []))) for cell in cells]
+    for index, (_, source, tags) in enumerate(parsed):
+        if not source.strip():
+            raise ValueError(f"{name}: a célula {index} está vazia; apague o marcador '# %%' que sobrou")
+        if tags and not with_tags:
+            raise ValueError(
+                f"{name}, célula {index}: tags de célula só valem nas fontes de "
+                f"scripts/solution_sources/; tire o 'tags={tags}' do marcador"
+            )
+    return parsed if with_tags else [(kind, source) for kind, source, _ in parsed]
+
+
+def new_notebook(cells):
+    """Um notebook com os metadados fixos de NOTEBOOK_METADATA e ids de célula previsíveis."""
+    notebook = nbformat.v4.new_notebook(cells=list(cells))
+    return normalize_notebook(notebook)
+
+
+def normalize_notebook(notebook):
+    """Tira do notebook tudo o que muda a cada execução, para o arquivo ser reprodutível."""
+    kept = {key: value for key, value in notebook.metadata.items() if key not in VOLATILE_NOTEBOOK_METADATA}
+    notebook.metadata = nbformat.from_dict({**kept, **NOTEBOOK_METADATA})
+    for index, cell in enumerate(notebook.cells):
+        cell.id = f"cell-{index:03d}"  # ids aleatórios mudariam o arquivo a cada geração
+        for key in VOLATILE_CELL_METADATA:
+            cell.metadata.pop(key, None)
+    return notebook
+
+
+def write_notebook(notebook, path):
+    """Grava o notebook em `path` (JSON com chaves ordenadas, como o Jupyter)."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, str(path))
+
+
+def execute_notebook(path, timeout=DEFAULT_TIMEOUT):
+    """Executa o notebook em `path` num kernel novo e grava as saídas no próprio arquivo.
+
+    O kernel roda na pasta do notebook, com as variáveis de DETERMINISTIC_ENV. Os metadados
+    voláteis (horários, versão do Python) são descartados: sem mudança no código, o arquivo
+    sai idêntico. Devolve o tempo de execução em segundos. Se uma célula falha, o arquivo
+    não é alterado e o erro diz qual célula foi.
+    """
+    path = Path(path)
+    os.environ.update(DETERMINISTIC_ENV)
+    notebook = nbformat.read(str(path), as_version=4)
+    client = NotebookClient(
+        notebook,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+        record_timing=False,
+        coalesce_streams=True,
+    )
+    start = time.perf_counter()
+    try:
+        client.execute()
+    except CellExecutionError as error:
+        raise RuntimeError(f"a execução de {path} falhou; o arquivo não foi alterado.\n{error}") from None
+    elapsed = time.perf_counter() - start
+    write_notebook(normalize_notebook(notebook), path)
+    return elapsed
+
+
+def lesson_sources():
+    """Os arquivos-fonte das aulas, em ordem: scripts/notebook_sources/NN_nome.py."""
+    return sorted(SOURCES_DIR.glob("[0-9][0-9]_*.py"))
+
+
+def lesson_cells(source_path):
+    """As células de uma aula: preparação, selo do Colab e as células do arquivo-fonte."""
+    source_path = Path(source_path)
+    notebook_path = f"notebooks/{source_path.stem}.ipynb"
+    cells = [setup_cell(), colab_badge_cell(notebook_path)]
+    for kind, text in parse_percent_source(source_path.read_text(encoding="utf-8"), source_path.name):
+        if kind == "markdown":
+            cells.append(nbformat.v4.new_markdown_cell(text))
+        else:
+            cells.append(nbformat.v4.new_code_cell(text))
+    return cells
+
+
+def build_lesson_notebook(source_path):
+    """Monta (sem executar) o notebook de aula que corresponde a `source_path`."""
+    return new_notebook(lesson_cells(source_path))
+
+
+def selected(paths, only):
+    """Filtra por prefixo do nome (ex.: "03" ou "03_gelu"); sem filtro, devolve todos."""
+    if not only:
+        return list(paths)
+    return [path for path in paths if any(path.stem.startswith(prefix) for prefix in only)]
+
+
+def build_lessons(only, execute, timeout):
+    """Gera (e executa) os notebooks de aula; devolve {caminho: segundos de execução}."""
+    sources = selected(lesson_sources(), only)
+    if not sources:
+        raise SystemExit(f"nenhuma aula corresponde a --only {' '.join(only)}; veja {SOURCES_DIR}")
+    timings = {}
+    for source in sources:
+        path = NOTEBOOKS_DIR / f"{source.stem}.ipynb"
+        print(f"gerando {path.relative_to(ROOT)} a partir de {source.relative_to(ROOT)}", flush=True)
+        write_notebook(build_lesson_notebook(source), path)
+        if execute:
+            timings[path] = execute_notebook(path, timeout)
+            print(f"  executado em {timings[path]:.1f} s", flush=True)
+    return timings
+
+
+def build_exercises(only, execute, timeout):
+    """Gera exercises/ e solutions/ (veja `exercises.py`) e executa as soluções."""
+    from . import exercises  # importa as conferências, que importam este módulo
+
+    print("gerando exercises/ e solutions/", flush=True)
+    for path in exercises.write_all():
+        print(f"gravado {path.relative_to(ROOT)}")
+    timings = {}
+    if execute:
+        for path in selected(sorted(SOLUTIONS_DIR.glob("*.ipynb")), only):
+            print(f"executando {path.relative_to(ROOT)}", flush=True)
+            timings[path] = execute_notebook(path, timeout)
+            print(f"  executado em {timings[path]:.1f} s", flush=True)
+    return timings
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(
+        description="Gera e executa os notebooks do GPTLab (aulas, exercícios e soluções)."
+    )
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        metavar="PREFIXO",
+        help="só os notebooks cujo nome começa com estes prefixos (ex.: --only 03 05)",
+    )
+    parser.add_argument("--no-execute", action="store_true", help="só gera os notebooks, sem executá-los")
+    parser.add_argument("--skip-exercises", action="store_true", help="não gera exercises/ nem solutions/")
+    parser.add_argument(
+        "--timeout",
+        type=int,
+        default=DEFAULT_TIMEOUT,
+        help=f"limite de segundos por célula (padrão: {DEFAULT_TIMEOUT})",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    execute = not args.no_execute
+    start = time.perf_counter()
+    timings = build_lessons(args.only, execute, args.timeout)
+    if not args.skip_exercises:
+        timings.update(build_exercises(args.only, execute, args.timeout))
+    if timings:
+        slowest = max(timings, key=timings.get)
+        print(f"mais lento: {slowest.relative_to(ROOT)} ({timings[slowest]:.1f} s)")
+    print(f"pronto em {time.perf_counter() - start:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
