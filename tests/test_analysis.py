@@ -13,6 +13,7 @@ from gptlab_helpers import (
 )
 
 
+@pytest.mark.slow
 def test_breakdown_of_124m(gpt_124m_and_logits):
     model, _ = gpt_124m_and_logits
     counts = parameter_breakdown(model)

@@ -6,7 +6,6 @@ o que mantém os testes presos à fonte única.
 """
 
 import ast
-import importlib.util
 from pathlib import Path
 
 import nbformat
@@ -14,6 +13,7 @@ import pytest
 import torch
 
 import gptlab_helpers
+from gptlab_helpers.authoring.exercises import without_markers
 from gptlab_helpers.checks import (
     lesson01,
     lesson02,
@@ -26,16 +26,6 @@ from gptlab_helpers.checks import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def load_make_exercises():
-    spec = importlib.util.spec_from_file_location("make_exercises", ROOT / "scripts" / "make_exercises.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-without_markers = load_make_exercises().without_markers
 
 
 def definition_cells(lesson):
@@ -205,6 +195,7 @@ def test_05_transformer_block_forward():
 
 
 # --- aula 06 -----------------------------------------------------------------------------
+@pytest.mark.slow
 def test_06_recreate_gpt_model():
     assert_result(lesson06.q1.evaluate(solution_namespace("06")), "correct", 2.0)
     no_scaling = solution_namespace("06", [("attn_scores / keys.shape[-1] ** 0.5", "attn_scores")])
@@ -263,10 +254,12 @@ def test_06_gpt2_sizes():
 
 
 # --- aula 07 -----------------------------------------------------------------------------
+@pytest.mark.slow
 def test_07_split_dropout_right_answer():
     assert_result(lesson07.q1.evaluate(solution_namespace("07")), "correct", 4.0, "07.2")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("replacements", "points", "fragments"),
     [
@@ -358,6 +351,7 @@ def test_07_survivor_scale():
 
 
 # --- aula 08 -----------------------------------------------------------------------------
+@pytest.mark.slow
 def test_08_generate_text_simple():
     assert_result(lesson08.q1.evaluate(solution_namespace("08")), "correct", 2.0)
     no_crop = solution_namespace("08", [("idx_cond = idx[:, -context_size:]", "idx_cond = idx")])

@@ -694,3 +694,38 @@ def test_bad_manual_grades_are_usage_errors(tmp_path, capsys, nota, message):
     )
     assert code == 2
     assert "notas_manuais.csv, linha 2: a nota" in err and nota in err and message in err
+
+
+# --- limites de recursos: cada entrega perigosa vira uma linha com a situação certa -----------------
+MEMORY_BOMB = "import torch\n\nbomba = torch.empty(3 * 1024**3, dtype=torch.uint8)"
+# limitada de propósito: sem o limite da correção ela cria 150 `sleep` curtos, e não derruba nada
+FORK_BOMB = 'import subprocess\n\nfilhos = [subprocess.Popen(["sleep", "5"]) for _ in range(150)]'
+NETWORK_CALL = 'import socket\n\nsocket.create_connection(("1.1.1.1", 80), timeout=5)'
+
+
+@pytest.mark.kernels
+@pytest.mark.slow
+def test_memory_bomb_fork_bomb_and_network_call_become_graded_rows(tmp_path):
+    cases = {"memoria": MEMORY_BOMB, "processos": FORK_BOMB, "rede": NETWORK_CALL, "zz_normal": "x = 1"}
+    notebooks = {}
+    for name, source in cases.items():
+        notebook = make_submissions.unsolved()
+        notebooks[f"{name}.ipynb"] = make_submissions.insert(notebook, 2, source)
+    make_submissions.write_notebooks(tmp_path / "entregas", notebooks)
+    limits = dataclasses.replace(TEST_LIMITS, memory=2 * 1024**3, processes=64)
+    settings = Settings(tmp_path / "saida", jobs=1, limits=limits)
+    assert grade_folder(tmp_path / "entregas", settings, stream=io.StringIO(), progress=False) == 0
+    rows = read_rows(tmp_path / "saida")
+    assert sorted(rows) == ["memoria", "processos", "rede", "zz_normal"]
+    assert rows["memoria"]["situacao"] == "memória esgotada"
+    assert (
+        "célula 3 (`import torch`) passou do limite de memória da correção (2 GB)"
+        in rows["memoria"]["observacao"]
+    )
+    assert rows["processos"]["situacao"] == "processos demais"
+    assert rows["zz_normal"]["situacao"] == "erro"  # só as lacunas do notebook em branco
+    for row in rows.values():  # o lote continua e cada entrega é conferida até o fim
+        assert row["lista"] == "06" and row["maximo"] == "10"
+    if os.geteuid() == 0:  # sem root o sistema não deixa cortar a rede (veja o README)
+        assert rows["rede"]["situacao"] == "sem rede"
+        assert "tentou acessar a rede, que a correção bloqueia" in rows["rede"]["observacao"]

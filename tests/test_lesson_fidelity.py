@@ -90,6 +90,7 @@ def test_parameter_counts_and_memory(gpt_124m_and_logits, lesson):
     assert f"{model_size_mb(counts['total']):.2f}" == f"{expected['size_mb_float32']:.2f}"
 
 
+@pytest.mark.slow
 def test_greedy_generation(gpt_124m_and_logits, tokenizer, lesson):
     model, _ = gpt_124m_and_logits
     expected = lesson["generation"]

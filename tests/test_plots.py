@@ -67,6 +67,7 @@ def test_char_categories(char, category):
     assert char_category(char) == category
 
 
+@pytest.mark.slow
 def test_token_embedding_tsne_has_one_point_per_character(model, tokenizer):
     ax = plot_token_embeddings(model, tokenizer)
     points = sum(len(collection.get_offsets()) for collection in ax.collections)
@@ -82,6 +83,7 @@ def test_token_embedding_tsne_has_one_point_per_character(model, tokenizer):
     }
 
 
+@pytest.mark.slow
 def test_positional_embedding_tsne_links_positions_in_order(model):
     ax = plot_positional_embeddings(model)
     assert len(ax.collections[0].get_offsets()) == 32

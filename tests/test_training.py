@@ -57,6 +57,7 @@ def test_learning_rate_warms_up_then_follows_a_cosine():
     assert learning_rate_at(50, 100, 1.0, 10, 0.1, progress=1.0) == pytest.approx(0.1)
 
 
+@pytest.mark.slow
 def test_a_few_steps_lower_the_loss(tokenizer, split, capsys):
     history = train(tiny_model(tokenizer), *split, max_steps=40, device="cpu", **FAST)
     assert history["step"] == [0, 10, 20, 30, 40]
@@ -66,6 +67,7 @@ def test_a_few_steps_lower_the_loss(tokenizer, split, capsys):
     assert "treino: 100%" in capsys.readouterr().out  # a barra de progresso
 
 
+@pytest.mark.slow
 def test_checkpoint_saves_everything_and_loads_safely(tokenizer, split, tmp_path):
     path = tmp_path / "ckpt" / "modelo.pt"
     model = tiny_model(tokenizer)
@@ -85,6 +87,7 @@ def test_checkpoint_saves_everything_and_loads_safely(tokenizer, split, tmp_path
     assert list(path.parent.iterdir()) == [path]  # o temporário da gravação atômica sumiu
 
 
+@pytest.mark.slow
 def test_ctrl_c_saves_and_resume_continues_exactly(tokenizer, split, tmp_path, monkeypatch, capsys):
     straight = tiny_model(tokenizer)
     expected = train(straight, *split, max_steps=20, device="cpu", **FAST)
@@ -117,6 +120,7 @@ def test_ctrl_c_saves_and_resume_continues_exactly(tokenizer, split, tmp_path, m
         assert torch.allclose(resumed_model.state_dict()[key], value, atol=1e-6), key
 
 
+@pytest.mark.slow
 def test_resume_refuses_a_different_model(tokenizer, split, tmp_path):
     path = tmp_path / "modelo.pt"
     train(tiny_model(tokenizer), *split, max_steps=2, device="cpu", checkpoint_path=path, **FAST)
@@ -125,6 +129,7 @@ def test_resume_refuses_a_different_model(tokenizer, split, tmp_path):
         train(other, *split, max_steps=4, device="cpu", checkpoint_path=path, resume=True, **FAST)
 
 
+@pytest.mark.slow
 def test_time_budget_stops_training(tokenizer, split):
     history = train(tiny_model(tokenizer), *split, max_steps=10_000, max_seconds=1.0, device="cpu", **FAST)
     assert 0 < history["step"][-1] < 10_000

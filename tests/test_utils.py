@@ -14,11 +14,14 @@ def test_set_seed_repeats_every_generator():
     assert first[0] == second[0] and torch.equal(first[1], second[1])
 
 
-def test_get_device_on_this_machine():
-    device = get_device()
-    assert device.type in {"cuda", "mps", "cpu"}
-    if not torch.cuda.is_available():
-        assert device.type != "cuda"
+@pytest.mark.parametrize(
+    "cuda, mps, expected",
+    [(True, True, "cuda"), (False, True, "mps"), (False, False, "cpu")],
+)
+def test_get_device_prefers_cuda_then_mps_then_cpu(monkeypatch, cuda, mps, expected):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: mps)
+    assert get_device() == torch.device(expected)
     assert get_device("cpu") == torch.device("cpu")
 
 
