@@ -271,6 +271,8 @@ def run_main(args, capsys):
             ["{pasta}", "-o", "{saida}", "--total-timeout", "-5"],
             "precisa ser um número de segundos maior que zero",
         ),
+        (["{pasta}", "-o", "{saida}", "--memoria-max", "0,1"], "precisa ser pelo menos 0,5 GB"),
+        (["{pasta}", "-o", "{saida}", "--memoria-max", "muita"], "esperava um número de GB"),
         (["{pasta}/nao-existe", "-o", "{saida}"], "não encontrei"),
         (["{pasta}/ana.ipynb", "-o", "{saida}"], "não é uma pasta nem um arquivo .zip"),
         (["{pasta}", "-o", "{pasta}/ana.ipynb"], "já existe e é um arquivo"),
@@ -406,9 +408,11 @@ def test_each_submission_gets_its_points_status_and_feedback(batch, student):
     assert float(row["total"]) == total
     feedback = (output / "feedback" / f"{student}.md").read_text(encoding="utf-8")
     assert excerpt in feedback
-    assert f"- **Nota:** {total:g} de" in feedback
     if points[0]:
+        assert f"- **Nota:** {total:g} de" in feedback
         assert all(f"### 06.{n}:" in feedback for n in range(1, 5))
+    else:  # nada foi executado nem conferido: sem "0 de 0 pontos"
+        assert "**Nota:**" not in feedback and "0 de 0" not in feedback
 
 
 @pytest.mark.kernels

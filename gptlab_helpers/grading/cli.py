@@ -72,6 +72,76 @@ def gigabytes(text):
     return int(value * GB)
 
 
+# (nomes, opções do argparse) de cada argumento, na ordem em que a ajuda os mostra
+ARGUMENTS = (
+    (("submissions",), dict(metavar="ENTREGAS", help="pasta ou arquivo .zip com os .ipynb entregues")),
+    (
+        ("-o", "--output"),
+        dict(metavar="SAIDA", required=True, help="pasta para notas.csv e feedback/ (criada se faltar)"),
+    ),
+    (
+        ("-j", "--jobs"),
+        dict(
+            metavar="N", type=whole_number, default=1, help="entregas corrigidas ao mesmo tempo (padrão: 1)"
+        ),
+    ),
+    (
+        ("--timeout",),
+        dict(metavar="SEGUNDOS", type=seconds, default=60.0, help="limite de cada célula (padrão: 60)"),
+    ),
+    (
+        ("--total-timeout",),
+        dict(
+            metavar="SEGUNDOS",
+            type=seconds,
+            default=600.0,
+            help="limite de cada entrega inteira (padrão: 600)",
+        ),
+    ),
+    (
+        ("--exercise-set",),
+        dict(
+            metavar="NN",
+            help="a lista esperada (ex.: 06); sem isto, cada entrega é corrigida pela lista que ela é",
+        ),
+    ),
+    (
+        ("--memoria-max",),
+        dict(
+            metavar="GB",
+            type=gigabytes,
+            default=4 * GB,
+            help="memória máxima do kernel de cada entrega (padrão: 4)",
+        ),
+    ),
+    (
+        ("--processos-max",),
+        dict(
+            metavar="N",
+            type=whole_number,
+            default=256,
+            help="processos e threads que cada kernel pode criar (padrão: 256)",
+        ),
+    ),
+    (
+        ("--com-rede",),
+        dict(
+            action="store_true",
+            help="deixa o kernel acessar a rede (por padrão ela é cortada onde o sistema deixa)",
+        ),
+    ),
+    (
+        ("--notas-manuais",),
+        dict(
+            metavar="ARQUIVO",
+            type=Path,
+            help="o respostas_abertas.csv com as notas dadas às respostas abertas",
+        ),
+    ),
+    (("-h", "--help"), dict(action="help", help="mostra esta ajuda e sai")),
+)
+
+
 def build_parser():
     parser = PortugueseParser(
         prog="gptlab-grade",
@@ -85,65 +155,8 @@ def build_parser():
     )
     parser._positionals.title = "argumentos"
     parser._optionals.title = "opções"
-    parser.add_argument(
-        "submissions", metavar="ENTREGAS", help="pasta ou arquivo .zip com os .ipynb entregues"
-    )
-    parser.add_argument(
-        "-o",
-        "--output",
-        metavar="SAIDA",
-        required=True,
-        help="pasta para notas.csv e feedback/ (criada se faltar)",
-    )
-    parser.add_argument(
-        "-j",
-        "--jobs",
-        metavar="N",
-        type=whole_number,
-        default=1,
-        help="entregas corrigidas ao mesmo tempo (padrão: 1)",
-    )
-    parser.add_argument(
-        "--timeout", metavar="SEGUNDOS", type=seconds, default=60.0, help="limite de cada célula (padrão: 60)"
-    )
-    parser.add_argument(
-        "--total-timeout",
-        metavar="SEGUNDOS",
-        type=seconds,
-        default=600.0,
-        help="limite de cada entrega inteira (padrão: 600)",
-    )
-    parser.add_argument(
-        "--exercise-set",
-        metavar="NN",
-        help="a lista esperada (ex.: 06); sem isto, cada entrega é corrigida pela lista que ela é",
-    )
-    parser.add_argument(
-        "--memoria-max",
-        metavar="GB",
-        type=gigabytes,
-        default=4 * GB,
-        help="memória máxima do kernel de cada entrega (padrão: 4)",
-    )
-    parser.add_argument(
-        "--processos-max",
-        metavar="N",
-        type=whole_number,
-        default=256,
-        help="processos e threads que cada kernel pode criar (padrão: 256)",
-    )
-    parser.add_argument(
-        "--com-rede",
-        action="store_true",
-        help="deixa o kernel acessar a rede (por padrão ela é cortada onde o sistema permite)",
-    )
-    parser.add_argument(
-        "--notas-manuais",
-        metavar="ARQUIVO",
-        type=Path,
-        help="o respostas_abertas.csv com as notas dadas pelo instrutor às respostas abertas",
-    )
-    parser.add_argument("-h", "--help", action="help", help="mostra esta ajuda e sai")
+    for names, options in ARGUMENTS:
+        parser.add_argument(*names, **options)
     return parser
 
 
