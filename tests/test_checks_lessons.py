@@ -10,7 +10,6 @@ import importlib.util
 from pathlib import Path
 
 import nbformat
-import pytest
 import torch
 
 import gptlab_helpers
@@ -257,89 +256,7 @@ def test_06_gpt2_sizes():
     assert_result(lesson06.q3.evaluate({**right, "gpt2_memory_mb": [1, 2, 3]}), "incorrect", 0.0, "'medium'")
 
 
-# --- aula 07 -----------------------------------------------------------------------------
-def test_07_split_dropout_right_answer():
-    assert_result(lesson07.q1.evaluate(solution_namespace("07")), "correct", 4.0, "07.2")
-
-
-@pytest.mark.parametrize(
-    ("replacements", "points", "fragments"),
-    [
-        (
-            [('nn.Dropout(cfg["drop_rate_emb"])', 'nn.Dropout(cfg["drop_rate_attn"])')],
-            3.0,
-            ["drop_emb usa p=0.1", "0.05"],
-        ),
-        (
-            [
-                ('dropout=cfg["drop_rate_attn"]', 'dropout=cfg["drop_rate_shortcut"]'),
-                ('nn.Dropout(cfg["drop_rate_shortcut"])', 'nn.Dropout(cfg["drop_rate_attn"])'),
-            ],
-            2.0,
-            ["trocou as taxas", "drop_rate_shortcut'] = 0.15"],
-        ),
-        (
-            # o print mede `out`, que não é mais a saída do dropout: os prints também falham
-            [
-                ("out = self.drop_shortcut(sublayer(norm(x)))", "out = sublayer(norm(x))"),
-                ("x = x + out", "x = self.drop_shortcut(x + out)"),
-            ],
-            2.0,
-            ["bloco 1", "saída da atenção", "achei nos prints"],
-        ),
-        (
-            [
-                (
-                    "out = self.drop_shortcut(sublayer(norm(x)))",
-                    "out = sublayer(norm(x))\n            self.drop_shortcut(out)",
-                )
-            ],
-            2.0,
-            ["some ao atalho a saída do dropout", "achei nos prints"],
-        ),
-        (
-            [
-                (
-                    "attn_scores = queries @ keys.transpose(2, 3)",
-                    "attn_scores = self.dropout(queries @ keys.transpose(2, 3))",
-                ),
-                ("attn_weights = self.dropout(torch.softmax(", "attn_weights = (torch.softmax("),
-            ],
-            2.0,
-            ["depois", "softmax", "achei nos prints"],
-        ),
-        (
-            [("x = self.drop_emb(x)", "x = torch.nn.functional.dropout(x, 0.05)")],
-            2.0,
-            ["drop_emb", "modo eval"],
-        ),
-        (
-            [('print(f"embedding  (drop_rate_emb):      {zero_percent(x):5.2f}% zerados")', "pass")],
-            3.0,
-            ["achei nos prints"],
-        ),
-    ],
-    ids=[
-        "taxa-do-embedding",
-        "taxas-trocadas",
-        "dropout-depois-da-soma",
-        "dropout-fora-da-soma",
-        "dropout-antes-da-softmax",
-        "dropout-funcional",
-        "print-faltando",
-    ],
-)
-def test_07_split_dropout_mistakes(replacements, points, fragments):
-    result = lesson07.q1.evaluate(solution_namespace("07", replacements))
-    assert_result(result, "partial" if points else "incorrect", points, *fragments)
-
-
-def test_07_split_dropout_with_a_single_rate_model():
-    # as classes do exercício 06 ainda leem cfg["drop_rate"], que a configuração nova não tem
-    result = lesson07.q1.evaluate(solution_namespace("06"))
-    assert_result(result, "incorrect", 0.0, "'drop_rate'")
-
-
+# --- aula 07 (a 07.1 tem os seus casos em test_checks_lesson07.py) ------------------------
 def test_07_attention_zero_share():
     assert_result(lesson07.q2.evaluate({"attn_zero_percent": 40.0}), "correct", 1.0, "33,3%")
     assert_result(lesson07.q2.evaluate({"attn_zero_percent": 10}), "incorrect", 0.0, "máscara causal")
