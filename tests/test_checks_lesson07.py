@@ -207,7 +207,7 @@ def test_split_dropout_module_list_and_rounded_prints():
                 (EMB_PRINT, EMB_PRINT + "\n        x = y"),
             ],
             3.0,
-            ["o print depois do drop_emb mostra 0.00, mas medi 4", "em 1 dos 7 dropouts"],
+            ["o print depois do drop_emb mostra 0.00, mas medi ", "em 1 dos 7 dropouts"],
             [],
         ),
         (

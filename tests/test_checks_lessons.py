@@ -199,19 +199,7 @@ def test_05_transformer_block_forward():
 
 
 # --- aula 06 -----------------------------------------------------------------------------
-def test_06_recreate_gpt_model():
-    assert_result(lesson06.q1.evaluate(solution_namespace("06")), "correct", 2.0)
-    no_scaling = solution_namespace("06", [("attn_scores / keys.shape[-1] ** 0.5", "attn_scores")])
-    assert_result(lesson06.q1.evaluate(no_scaling), "incorrect", 0.0, "MultiHeadAttention", "sqrt(head_dim)")
-    no_bias = solution_namespace(
-        "06",
-        [("self.out_proj = nn.Linear(d_out, d_out)", "self.out_proj = nn.Linear(d_out, d_out, bias=False)")],
-    )
-    assert_result(lesson06.q1.evaluate(no_bias), "incorrect", 0.0, "faltam", "out_proj.bias")
-    package = {"GPTModel": gptlab_helpers.GPTModel}
-    assert_result(lesson06.q1.evaluate(package), "incorrect", 0.0, "classe pronta")
-
-
+# 06.1 e 06.3 têm os seus casos em test_checks_lesson06.py
 RIGHT_COUNTS = {
     "emb_params_count": 39_383_808,
     "att_params_count": 28_320_768,
@@ -230,30 +218,6 @@ def test_06_parameter_distribution():
     assert_result(lesson06.q2.evaluate(no_bias), "partial", 2.0, "faltou o bias do out_proj", "2 de 4")
     odd = {**RIGHT_COUNTS, "ff_params_count": 56_669_184 + 5}
     assert_result(lesson06.q2.evaluate(odd), "partial", 3.0, "sobram 5 parâmetros")
-
-
-def gpt2_answers(count_key="total", megabyte=1024 * 1024):
-    sizes = ("medium", "large", "xl")
-    configs = {size: gptlab_helpers.get_gpt2_config(size) for size in sizes}
-    counts = {
-        size: gptlab_helpers.parameter_breakdown_from_config(configs[size])[count_key] for size in sizes
-    }
-    memory = {size: counts[size] * 4 / megabyte for size in sizes}
-    return {"gpt2_configs": configs, "gpt2_param_counts": counts, "gpt2_memory_mb": memory}
-
-
-def test_06_gpt2_sizes():
-    right = gpt2_answers()
-    assert right["gpt2_param_counts"]["xl"] == 1_637_792_000  # o valor do livro
-    assert_result(lesson06.q3.evaluate(right), "correct", 3.0, "xl 1.637.792.000")
-    assert_result(
-        lesson06.q3.evaluate(gpt2_answers("total_with_weight_tying")), "partial", 1.0, "weight tying"
-    )
-    assert_result(lesson06.q3.evaluate(gpt2_answers(megabyte=1e6)), "partial", 2.0, "1024 * 1024")
-    wrong_heads = gpt2_answers()
-    wrong_heads["gpt2_configs"]["large"] = {**wrong_heads["gpt2_configs"]["large"], "n_heads": 16}
-    assert_result(lesson06.q3.evaluate(wrong_heads), "partial", 2.0, "gpt2_configs['large']", "n_heads")
-    assert_result(lesson06.q3.evaluate({**right, "gpt2_memory_mb": [1, 2, 3]}), "incorrect", 0.0, "'medium'")
 
 
 # --- aula 07 (a 07.1 tem os seus casos em test_checks_lesson07.py) ------------------------
