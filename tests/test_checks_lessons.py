@@ -195,20 +195,7 @@ def test_05_transformer_block_forward():
 
 
 # --- aula 06 -----------------------------------------------------------------------------
-@pytest.mark.slow
-def test_06_recreate_gpt_model():
-    assert_result(lesson06.q1.evaluate(solution_namespace("06")), "correct", 2.0)
-    no_scaling = solution_namespace("06", [("attn_scores / keys.shape[-1] ** 0.5", "attn_scores")])
-    assert_result(lesson06.q1.evaluate(no_scaling), "incorrect", 0.0, "MultiHeadAttention", "sqrt(head_dim)")
-    no_bias = solution_namespace(
-        "06",
-        [("self.out_proj = nn.Linear(d_out, d_out)", "self.out_proj = nn.Linear(d_out, d_out, bias=False)")],
-    )
-    assert_result(lesson06.q1.evaluate(no_bias), "incorrect", 0.0, "faltam", "out_proj.bias")
-    package = {"GPTModel": gptlab_helpers.GPTModel}
-    assert_result(lesson06.q1.evaluate(package), "incorrect", 0.0, "classe pronta")
-
-
+# 06.1 e 06.3 têm os seus casos em test_checks_lesson06.py
 RIGHT_COUNTS = {
     "emb_params_count": 39_383_808,
     "att_params_count": 28_320_768,
@@ -229,115 +216,7 @@ def test_06_parameter_distribution():
     assert_result(lesson06.q2.evaluate(odd), "partial", 3.0, "sobram 5 parâmetros")
 
 
-def gpt2_answers(count_key="total", megabyte=1024 * 1024):
-    sizes = ("medium", "large", "xl")
-    configs = {size: gptlab_helpers.get_gpt2_config(size) for size in sizes}
-    counts = {
-        size: gptlab_helpers.parameter_breakdown_from_config(configs[size])[count_key] for size in sizes
-    }
-    memory = {size: counts[size] * 4 / megabyte for size in sizes}
-    return {"gpt2_configs": configs, "gpt2_param_counts": counts, "gpt2_memory_mb": memory}
-
-
-def test_06_gpt2_sizes():
-    right = gpt2_answers()
-    assert right["gpt2_param_counts"]["xl"] == 1_637_792_000  # o valor do livro
-    assert_result(lesson06.q3.evaluate(right), "correct", 3.0, "xl 1.637.792.000")
-    assert_result(
-        lesson06.q3.evaluate(gpt2_answers("total_with_weight_tying")), "partial", 1.0, "weight tying"
-    )
-    assert_result(lesson06.q3.evaluate(gpt2_answers(megabyte=1e6)), "partial", 2.0, "1024 * 1024")
-    wrong_heads = gpt2_answers()
-    wrong_heads["gpt2_configs"]["large"] = {**wrong_heads["gpt2_configs"]["large"], "n_heads": 16}
-    assert_result(lesson06.q3.evaluate(wrong_heads), "partial", 2.0, "gpt2_configs['large']", "n_heads")
-    assert_result(lesson06.q3.evaluate({**right, "gpt2_memory_mb": [1, 2, 3]}), "incorrect", 0.0, "'medium'")
-
-
-# --- aula 07 -----------------------------------------------------------------------------
-@pytest.mark.slow
-def test_07_split_dropout_right_answer():
-    assert_result(lesson07.q1.evaluate(solution_namespace("07")), "correct", 4.0, "07.2")
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize(
-    ("replacements", "points", "fragments"),
-    [
-        (
-            [('nn.Dropout(cfg["drop_rate_emb"])', 'nn.Dropout(cfg["drop_rate_attn"])')],
-            3.0,
-            ["drop_emb usa p=0.1", "0.05"],
-        ),
-        (
-            [
-                ('dropout=cfg["drop_rate_attn"]', 'dropout=cfg["drop_rate_shortcut"]'),
-                ('nn.Dropout(cfg["drop_rate_shortcut"])', 'nn.Dropout(cfg["drop_rate_attn"])'),
-            ],
-            2.0,
-            ["trocou as taxas", "drop_rate_shortcut'] = 0.15"],
-        ),
-        (
-            # o print mede `out`, que não é mais a saída do dropout: os prints também falham
-            [
-                ("out = self.drop_shortcut(sublayer(norm(x)))", "out = sublayer(norm(x))"),
-                ("x = x + out", "x = self.drop_shortcut(x + out)"),
-            ],
-            2.0,
-            ["bloco 1", "saída da atenção", "achei nos prints"],
-        ),
-        (
-            [
-                (
-                    "out = self.drop_shortcut(sublayer(norm(x)))",
-                    "out = sublayer(norm(x))\n            self.drop_shortcut(out)",
-                )
-            ],
-            2.0,
-            ["some ao atalho a saída do dropout", "achei nos prints"],
-        ),
-        (
-            [
-                (
-                    "attn_scores = queries @ keys.transpose(2, 3)",
-                    "attn_scores = self.dropout(queries @ keys.transpose(2, 3))",
-                ),
-                ("attn_weights = self.dropout(torch.softmax(", "attn_weights = (torch.softmax("),
-            ],
-            2.0,
-            ["depois", "softmax", "achei nos prints"],
-        ),
-        (
-            [("x = self.drop_emb(x)", "x = torch.nn.functional.dropout(x, 0.05)")],
-            2.0,
-            ["drop_emb", "modo eval"],
-        ),
-        (
-            [('print(f"embedding  (drop_rate_emb):      {zero_percent(x):5.2f}% zerados")', "pass")],
-            3.0,
-            ["achei nos prints"],
-        ),
-    ],
-    ids=[
-        "taxa-do-embedding",
-        "taxas-trocadas",
-        "dropout-depois-da-soma",
-        "dropout-fora-da-soma",
-        "dropout-antes-da-softmax",
-        "dropout-funcional",
-        "print-faltando",
-    ],
-)
-def test_07_split_dropout_mistakes(replacements, points, fragments):
-    result = lesson07.q1.evaluate(solution_namespace("07", replacements))
-    assert_result(result, "partial" if points else "incorrect", points, *fragments)
-
-
-def test_07_split_dropout_with_a_single_rate_model():
-    # as classes do exercício 06 ainda leem cfg["drop_rate"], que a configuração nova não tem
-    result = lesson07.q1.evaluate(solution_namespace("06"))
-    assert_result(result, "incorrect", 0.0, "'drop_rate'")
-
-
+# --- aula 07 (a 07.1 tem os seus casos em test_checks_lesson07.py) ------------------------
 def test_07_attention_zero_share():
     assert_result(lesson07.q2.evaluate({"attn_zero_percent": 40.0}), "correct", 1.0, "33,3%")
     assert_result(lesson07.q2.evaluate({"attn_zero_percent": 10}), "incorrect", 0.0, "máscara causal")

@@ -243,8 +243,8 @@ def count_words(text):
 
 
 def format_decimal(value, digits=1):
-    """Um número com vírgula decimal, como se escreve em português: 40.0 -> '40,0'."""
-    return f"{value:.{digits}f}".replace(".", ",")
+    """Um número com vírgula decimal e ponto de milhar, como em português: 3197.56 -> '3.197,56'."""
+    return f"{value:,.{digits}f}".replace(",", "_").replace(".", ",").replace("_", ".")
 
 
 def format_int(value):

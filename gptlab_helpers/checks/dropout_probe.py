@@ -1,15 +1,19 @@
 """Espiar os dropouts de um modelo durante um forward (usado na conferência da aula 07).
 
-Ganchos (forward hooks) registram, para cada chamada de `nn.Dropout`, a taxa `p`, a entrada,
-a saída e a porcentagem de zeros na saída; e, para os outros módulos, as saídas. Assim dá para
-dizer, sem ler o código do aluno, onde cada dropout foi aplicado.
+Ganchos globais (forward hooks de todos os módulos) registram, para cada chamada de um
+`nn.Dropout`, o próprio módulo que foi chamado, a taxa `p`, a entrada, a saída, a pilha de
+módulos em cujo forward a chamada aconteceu e o texto impresso logo depois dela. Assim dá para
+dizer, sem ler o código do aluno, onde cada dropout foi aplicado e o que cada print mostrou.
 """
 
+import contextlib
+import io
 import re
 from dataclasses import dataclass
 
 import torch
 import torch.nn as nn
+from torch.nn.modules.module import register_module_forward_hook, register_module_forward_pre_hook
 
 
 @dataclass(eq=False)
@@ -20,6 +24,9 @@ class DropoutCall:
     p: float
     input: torch.Tensor
     output: torch.Tensor
+    context: tuple  # os módulos cujo forward estava em andamento, do mais externo ao mais interno
+    offset: int  # quanto texto já tinha sido impresso no momento da chamada
+    printed: str = ""  # o que foi impresso depois desta chamada e antes da próxima
 
     @property
     def zero_percent(self):
@@ -28,31 +35,50 @@ class DropoutCall:
 
 
 class DropoutProbe:
-    """Context manager: `with DropoutProbe(model) as probe: model(x)` e depois `probe.calls`."""
+    """Roda um modelo observando cada módulo chamado: `probe = DropoutProbe(model); probe.run(x)`.
+
+    Depois de `run`, `probe.calls` tem as chamadas de dropout na ordem, `probe.outputs` as
+    entradas e saídas dos outros módulos e `probe.printed` tudo o que o modelo imprimiu.
+    Os ganchos são globais para pegar também um nn.Dropout criado dentro do forward.
+    """
 
     def __init__(self, model):
         self.model = model
         self.calls = []
         self.outputs = {}  # módulo -> lista de (entrada, saída) de cada chamada
-        self.handles = []
+        self.printed = ""
+        self.stack = []
+        self.buffer = None
 
-    def __enter__(self):
-        for module in self.model.modules():
-            self.handles.append(module.register_forward_hook(self.record))
-        return self
+    def run(self, *inputs):
+        """Chama o modelo com `inputs`, guardando o que ele imprime; devolve a saída do modelo."""
+        self.buffer = io.StringIO()
+        handles = [register_module_forward_pre_hook(self.enter), register_module_forward_hook(self.leave)]
+        try:
+            with contextlib.redirect_stdout(self.buffer):
+                output = self.model(*inputs)
+        finally:
+            for handle in handles:
+                handle.remove()
+        self.printed = self.buffer.getvalue()
+        ends = [call.offset for call in self.calls[1:]] + [len(self.printed)]
+        for call, end in zip(self.calls, ends):
+            call.printed = self.printed[call.offset : end]
+        return output
 
-    def __exit__(self, *exc_info):
-        for handle in self.handles:
-            handle.remove()
-        self.handles = []
+    def enter(self, module, inputs):
+        self.stack.append(module)
 
-    def record(self, module, inputs, output):
+    def leave(self, module, inputs, output):
+        if self.stack and self.stack[-1] is module:
+            self.stack.pop()
         if not isinstance(output, torch.Tensor) or not inputs or not isinstance(inputs[0], torch.Tensor):
             return
         x = inputs[0].detach().clone()
         y = output.detach().clone()
         if isinstance(module, nn.Dropout):
-            self.calls.append(DropoutCall(module, module.p, x, y))
+            offset = len(self.buffer.getvalue())
+            self.calls.append(DropoutCall(module, module.p, x, y, tuple(self.stack), offset))
         else:
             self.outputs.setdefault(module, []).append((x, y))
 
@@ -71,8 +97,12 @@ def contains(module, predicate):
 
 
 def is_attention_weights(tensor, atol=1e-5):
-    """(B, H, T, T) com linhas que somam 1 e zeros acima da diagonal: pesos de atenção causal."""
-    if tensor.dim() != 4 or tensor.shape[-1] != tensor.shape[-2]:
+    """(..., T, T) com linhas que somam 1 e zeros acima da diagonal: pesos de atenção causal.
+
+    Vale para (B, H, T, T), da atenção com várias cabeças num tensor só, e para (B, T, T), de
+    uma cabeça por vez.
+    """
+    if tensor.dim() < 3 or tensor.shape[-1] != tensor.shape[-2]:
         return False
     num_tokens = tensor.shape[-1]
     future = torch.triu(torch.ones(num_tokens, num_tokens, dtype=torch.bool), diagonal=1)
@@ -80,25 +110,47 @@ def is_attention_weights(tensor, atol=1e-5):
     return rows_sum_to_one and bool((tensor[..., future] == 0).all())
 
 
+NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?")
+
+
 def parse_numbers(text):
     """Todos os números de um texto impresso, na ordem ("5.03%", "tensor(4.9913)", "12,5")."""
-    return [float(match.replace(",", ".")) for match in re.findall(r"-?\d+(?:[.,]\d+)?", text)]
+    return [float(token.replace(",", ".")) for token in NUMBER.findall(text)]
 
 
-def match_printed(shares, printed, tolerance=0.06):
+def printed_value_matches(token, measured):
+    """True se o número impresso `token` é a porcentagem `measured` com algum arredondamento.
+
+    Vale qualquer número de casas decimais: "5", "4,99" e "4.9913" servem para 4,9913, com a
+    tolerância de um passo na última casa impressa (arredondar ou truncar). Vale também a
+    fração, com pelo menos duas casas (0.05 para 4,99%). O 1e-4 cobre a conta em float32 do aluno.
+    """
+    value = float(token.replace(",", "."))
+    decimals = len(re.split(r"[.,]", token)[1]) if re.search(r"[.,]", token) else 0
+    step = 10.0**-decimals
+    if abs(value - measured) <= step + 1e-4:
+        return True
+    # a fração só com duas casas ou mais: "0" ou "0.1" diriam pouco demais sobre a porcentagem
+    return decimals >= 2 and abs(100 * value - measured) <= 100 * step + 1e-4
+
+
+def print_shows(text, measured):
+    """True se algum número de `text` é a porcentagem `measured` (veja `printed_value_matches`)."""
+    return any(printed_value_matches(token, measured) for token in NUMBER.findall(text))
+
+
+def match_printed(shares, printed):
     """Quantas das porcentagens `shares` aparecem, em ordem, entre os números de `printed`.
 
-    Aceita a porcentagem (5.03) ou a fração (0.0503); a tolerância cobre arredondar para uma
-    casa decimal.
+    Serve para quem imprime tudo de uma vez no fim: a ordem dos números tem de ser a das chamadas.
     """
-    numbers = parse_numbers(printed)
+    tokens = NUMBER.findall(printed)
     position = 0
     matched = 0
     for share in shares:
-        while position < len(numbers):
-            number = numbers[position]
+        while position < len(tokens):
             position += 1
-            if abs(number - share) <= tolerance or abs(100 * number - share) <= tolerance:
+            if printed_value_matches(tokens[position - 1], share):
                 matched += 1
                 break
     return matched

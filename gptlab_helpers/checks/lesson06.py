@@ -11,7 +11,8 @@ from ..config import GPT_CONFIG_124M, get_gpt2_config
 from .answers import as_float, as_int, explain_count, report_problems, student_class
 from .base import Exercise, Feedback, format_decimal, format_int
 from .kinds import ExplanationExercise
-from .modules import compare_gpt, diagnose_parts
+from .meta_device import counts_on_meta, large_models_in_memory
+from .modules import compare_gpt, wrong_classes
 
 
 class RecreateGPTModel(Exercise):
@@ -28,16 +29,27 @@ class RecreateGPTModel(Exercise):
 
     def grade(self, namespace):
         cls = student_class(namespace, "GPTModel", gpt.GPTModel)
-        compare_gpt(
-            cls,
-            diagnose=lambda given, ids, reference, difference: diagnose_parts(
-                namespace, "o seu GPTModel", difference
-            ),
-        )
+        try:
+            compare_gpt(cls)
+        except Feedback as whole:
+            raise self.partial_credit(namespace, whole) from None
         return self.correct(
             "com os mesmos pesos, o seu GPTModel dá os mesmos logits que gptlab_helpers.GPTModel, "
             "em modo eval e em modo treino."
         )
+
+    @staticmethod
+    def partial_credit(namespace, whole):
+        """1 de 2 pontos quando só uma das seis classes difere da referência, e o nome dela."""
+        wrong = wrong_classes(namespace)
+        if len(wrong) == 1:
+            name, feedback = wrong[0]
+            return Feedback(f"só a classe {name} difere da referência: {feedback.message}", fraction=0.5)
+        if wrong:
+            names = ", ".join(name for name, _ in wrong[:-1]) + f" e {wrong[-1][0]}"
+            details = "; ".join(f"{name}: {feedback.message}" for name, feedback in wrong)
+            return Feedback(f"{len(wrong)} classes diferem da referência, {names}. {details}")
+        return whole
 
 
 class ParameterDistribution(Exercise):
@@ -144,29 +156,52 @@ class GPT2Sizes(Exercise):
 
     def grade(self, namespace):
         answers = {name: namespace[name] for name in self.names}
-        for name, value in answers.items():
-            if not isinstance(value, dict) or set(value) != set(self.sizes):
+        for name, value in answers.items():  # outras chaves além das três são ignoradas
+            if not isinstance(value, dict) or not set(self.sizes) <= set(value):
                 raise Feedback(f"`{name}` deve ser um dicionário com as chaves 'medium', 'large' e 'xl'")
+        counts = {
+            size: as_int(answers["gpt2_param_counts"][size], f"gpt2_param_counts['{size}']")
+            for size in self.sizes
+        }
         problems = [
-            self.config_problem(answers["gpt2_configs"]),
-            self.count_problem(answers["gpt2_param_counts"]),
-            self.memory_problem(answers["gpt2_memory_mb"]),
+            self.config_problem(answers["gpt2_configs"], namespace.get("GPT_CONFIG_124M")),
+            self.count_problem(counts) or self.allocation_problem(namespace),
+            self.memory_problem(answers["gpt2_memory_mb"], counts),
         ]
         report_problems(problems)
-        totals = [parameter_breakdown_from_config(get_gpt2_config(size))["total"] for size in self.sizes]
         return self.correct(
             "configurações, contagens e memória batem: "
-            + ", ".join(f"{size} {format_int(total)}" for size, total in zip(self.sizes, totals))
+            + ", ".join(f"{size} {format_int(self.total(size))}" for size in self.sizes)
             + " parâmetros."
         )
 
-    def config_problem(self, configs):
-        for size in self.sizes:
-            given, expected = configs[size], get_gpt2_config(size)
-            if not isinstance(given, dict):
-                return f"gpt2_configs['{size}'] deve ser um dicionário de configuração"
-            wrong = [key for key in expected if given.get(key) != expected[key]]
-            wrong += [key for key in given if key not in expected]
+    @staticmethod
+    def total(size):
+        return parameter_breakdown_from_config(get_gpt2_config(size))["total"]
+
+    def config_problem(self, configs, base):
+        if not all(isinstance(configs[size], dict) for size in self.sizes):
+            size = next(size for size in self.sizes if not isinstance(configs[size], dict))
+            return f"gpt2_configs['{size}'] deve ser um dicionário de configuração"
+        shared = [size for size in self.sizes[1:] if configs[size] is configs[self.sizes[0]]]
+        if shared or configs["large"] is configs["xl"]:
+            return (
+                "as configurações de gpt2_configs são um dicionário só: mudar emb_dim de um tamanho muda "
+                "todos. Crie uma cópia para cada tamanho, como {**GPT_CONFIG_124M, 'emb_dim': 1024, ...}"
+            )
+        changed = [
+            key for key in GPT_CONFIG_124M if isinstance(base, dict) and base.get(key) != GPT_CONFIG_124M[key]
+        ]
+        if changed or any(configs[size] is base for size in self.sizes):
+            key = changed[0] if changed else "emb_dim"
+            return (
+                f"GPT_CONFIG_124M foi alterado ({key} vale {base.get(key)!r}, não {GPT_CONFIG_124M[key]!r}): "
+                "cfg = GPT_CONFIG_124M não copia o dicionário, só dá outro nome a ele. Use "
+                "GPT_CONFIG_124M.copy() ou {**GPT_CONFIG_124M, ...} e rode de novo a célula de GPT_CONFIG_124M"
+            )
+        for size in self.sizes:  # só as chaves de GPT_CONFIG_124M: chaves a mais não mudam o modelo
+            expected = get_gpt2_config(size)
+            wrong = [key for key in GPT_CONFIG_124M if configs[size].get(key) != expected[key]]
             if wrong:
                 return (
                     f"em gpt2_configs['{size}'] a(s) chave(s) {', '.join(wrong)} não correspondem ao GPT-2 "
@@ -174,33 +209,59 @@ class GPT2Sizes(Exercise):
                 )
         return None
 
-    def count_problem(self, param_counts):
+    def count_problem(self, counts):
+        totals = {size: self.total(size) for size in self.sizes}
         for size in self.sizes:
-            counts = parameter_breakdown_from_config(get_gpt2_config(size))
-            given = as_int(param_counts[size], f"gpt2_param_counts['{size}']")
+            breakdown = parameter_breakdown_from_config(get_gpt2_config(size))
             mistakes = [
                 (
-                    counts["total_with_weight_tying"],
+                    breakdown["total_with_weight_tying"],
                     "você descontou a cabeça de saída (weight tying); aqui conte todos os parâmetros",
                 )
             ]
-            problem = explain_count(f"gpt2_param_counts['{size}']", given, counts["total"], mistakes)
+            mistakes += [
+                (totals[other], f"essa é a contagem do {other}; a configuração usada foi a de outro tamanho")
+                for other in self.sizes
+                if other != size
+            ]
+            problem = explain_count(f"gpt2_param_counts['{size}']", counts[size], totals[size], mistakes)
             if problem:
                 return problem
         return None
 
-    def memory_problem(self, memory_mb):
+    @staticmethod
+    def allocation_problem(namespace):
+        """As contagens batem; foram feitas sem alocar memória, como pede o enunciado?"""
+        large = large_models_in_memory(namespace)
+        count_parameters = namespace.get("count_parameters")
+        on_meta = counts_on_meta(count_parameters) if callable(count_parameters) else None
+        if not large and on_meta is not False:
+            return None
+        where = f"`{large[0]}` guarda" if large else "count_parameters cria"
+        return (
+            f"as contagens batem, mas {where} o modelo de verdade, na memória: o XL ocuparia "
+            f"{format_decimal(model_size_mb(GPT2Sizes.total('xl')) / 1024, 1)} GB só de pesos. Crie o "
+            "modelo dentro de `with torch.device('meta'):`, que guarda só as formas"
+        )
+
+    def memory_problem(self, memory_mb, counts):
+        """A memória é conferida com a contagem do próprio aluno: um erro na contagem não conta duas vezes."""
         for size in self.sizes:
-            total = parameter_breakdown_from_config(get_gpt2_config(size))["total"]
-            expected = model_size_mb(total)
             given = as_float(memory_mb[size], f"gpt2_memory_mb['{size}']")
-            if abs(given - expected) <= 0.01:
+            references = {counts[size], self.total(size)}
+            if any(abs(given - model_size_mb(count)) <= 0.5 for count in references):  # MB arredondados valem
                 continue
-            if abs(given - total * 4 / 1e6) <= 0.01:
+            count = counts[size]
+            if abs(given - count * 4 / 1e6) <= 0.5:
                 return f"gpt2_memory_mb['{size}']: 1 MB aqui são 1024 * 1024 bytes, não 1.000.000"
-            if abs(given - model_size_mb(total) / 2) <= 0.01:
+            if abs(given - model_size_mb(count) / 2) <= 0.5:
                 return f"gpt2_memory_mb['{size}']: em float32 cada parâmetro ocupa 4 bytes, não 2"
-            return f"gpt2_memory_mb['{size}'] vale {format_decimal(given, 2)} MB; confira parâmetros * 4 bytes / (1024 * 1024)"
+            if abs(given - model_size_mb(count) * 1024) <= 0.5 * 1024:
+                return f"gpt2_memory_mb['{size}'] está em KB; divida por 1024 * 1024 bytes, não só por 1024"
+            return (
+                f"gpt2_memory_mb['{size}'] vale {format_decimal(given, 2)} MB, mas {format_int(count)} "
+                f"parâmetros * 4 bytes / (1024 * 1024) dão {format_decimal(model_size_mb(count), 2)} MB"
+            )
         return None
 
 

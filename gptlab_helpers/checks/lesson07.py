@@ -2,8 +2,9 @@
 
 O primeiro é o da lista da disciplina: MultiHeadAttention, TransformerBlock e GPTModel passam a
 ler `drop_rate_emb`, `drop_rate_attn` e `drop_rate_shortcut` e imprimem a porcentagem de zeros
-logo depois de cada dropout. A conferência não lê o código: roda o modelo do aluno com ganchos
-(forward hooks) em cada nn.Dropout e vê que tensor cada um recebeu.
+logo depois de cada dropout. A conferência não lê o código: `dropout_diagnosis` roda o modelo
+do aluno com ganchos (forward hooks) e vê, para cada nn.Dropout chamado, em que módulo ele foi
+chamado, que tensor recebeu e o que foi impresso depois.
 """
 
 import torch
@@ -11,10 +12,9 @@ import torch.nn as nn
 
 from .. import gpt
 from ..attention import MultiHeadAttention
-from ..config import dropout_rates
 from .answers import as_float, build, copy_parameters, report_problems, same_output, student_class
 from .base import Exercise, Feedback, format_decimal, run_quietly
-from .dropout_probe import DropoutProbe, contains, is_attention_weights, match_printed, parse_numbers
+from .dropout_diagnosis import PARTS, diagnose_split_dropout
 from .kinds import ExplanationExercise
 from .modules import seeded
 
@@ -37,13 +37,6 @@ SHEET_INPUTS = [[43, 15, 89], [55, 87, 66], [57, 85, 64], [22, 58, 33], [77, 25,
 CHECK_CONFIG = {**SPLIT_DROPOUT_CONFIG, "vocab_size": 100, "n_layers": 2}
 
 
-def is_linear(module, in_features, out_features):
-    return isinstance(module, nn.Linear) and (module.in_features, module.out_features) == (
-        in_features,
-        out_features,
-    )
-
-
 class SplitDropout(Exercise):
     id = "07.1"
     title = "Dropout separado: embedding, atenção e atalho"
@@ -58,35 +51,15 @@ class SplitDropout(Exercise):
 
     def grade(self, namespace):
         cls = student_class(namespace, "GPTModel", gpt.GPTModel)
-        student_class(namespace, "TransformerBlock", gpt.TransformerBlock)
-        student_class(namespace, "MultiHeadAttention", MultiHeadAttention)
+        block_class = student_class(namespace, "TransformerBlock", gpt.TransformerBlock)
+        attention_class = student_class(namespace, "MultiHeadAttention", MultiHeadAttention)
         cfg = dict(CHECK_CONFIG)
         inputs = torch.tensor(SHEET_INPUTS)
         model = build(cls, cfg)
-        model.train()
-        torch.manual_seed(123)
-        with DropoutProbe(model) as probe:
-            _, printed = run_quietly(model, inputs)
-        if not probe.calls:
-            raise Feedback(
-                "não vi nenhum nn.Dropout ser chamado no forward; crie os dropouts no __init__ "
-                "(nn.Dropout(taxa)) e use-os no forward"
-            )
-        emb_rate, attn_rate, shortcut_rate = dropout_rates(cfg)
-        embedding_sum = self.embedding_sum(model, cfg, inputs)
-        emb_calls = [
-            call
-            for call in probe.calls
-            if call.input.shape == embedding_sum.shape and torch.allclose(call.input, embedding_sum)
-        ]
-        attn_calls = [call for call in probe.calls if call.input.dim() == 4]
-        other_calls = [call for call in probe.calls if call not in emb_calls and call not in attn_calls]
-        problems = [
-            self.embedding_problem(emb_calls, emb_rate),
-            self.attention_problem(attn_calls, other_calls, attn_rate, shortcut_rate, cfg),
-            self.shortcut_problem(model, probe, other_calls, attn_calls, shortcut_rate, cfg),
-            self.print_problem(model, probe, printed, inputs),
-        ]
+        findings = diagnose_split_dropout(model, cfg, inputs, attention_class, block_class)
+        if any(finding.code == "no_dropout" for finding in findings):
+            raise Feedback(findings[0].message)
+        problems = [next((f.message for f in findings if f.part == part), None) for part in PARTS]
         if not any(problems) and self.same_names(model, cfg):
             problems[2] = self.reference_problem(cls, cfg, inputs)  # conta como a parte dos atalhos
         report_problems(problems)
@@ -95,149 +68,6 @@ class SplitDropout(Exercise):
             "com os zeros medidos e em modo eval nada é zerado. Na atenção a porcentagem passa bem "
             "de 10%: a máscara causal já zera pesos antes do dropout (é o exercício 07.2)."
         )
-
-    @staticmethod
-    def embedding_sum(model, cfg, inputs):
-        """tok_emb(inputs) + pos_emb(posições): o que o drop_emb deveria receber, (B, T, C)."""
-        embeddings = [module for module in model.modules() if isinstance(module, nn.Embedding)]
-        tok = next((m for m in embeddings if m.num_embeddings == cfg["vocab_size"]), None)
-        pos = next((m for m in embeddings if m.num_embeddings == cfg["context_length"]), None)
-        if tok is None or pos is None:
-            raise Feedback(
-                "não encontrei os dois nn.Embedding do GPTModel: tok_emb (vocab_size linhas) e "
-                "pos_emb (context_length linhas)"
-            )
-        return (tok.weight[inputs] + pos.weight[: inputs.shape[1]]).detach()
-
-    @staticmethod
-    def embedding_problem(calls, rate):
-        if not calls:
-            return "não encontrei um dropout logo depois de somar tok_emb e pos_emb (o drop_emb)"
-        wrong = [call.p for call in calls if call.p != rate]
-        if wrong:
-            return f"o drop_emb usa p={wrong[0]:g}, mas deveria usar cfg['drop_rate_emb'] = {rate:g}"
-        return None
-
-    @staticmethod
-    def attention_problem(calls, other_calls, rate, shortcut_rate, cfg):
-        if not calls:
-            if any(call.p == rate for call in other_calls):
-                return (
-                    "o dropout com drop_rate_attn deve agir sobre os pesos de atenção (B, H, T, T), "
-                    "logo depois da softmax, e não sobre a saída da atenção"
-                )
-            return "não encontrei dropout nos pesos de atenção (B, H, T, T) dentro da MultiHeadAttention"
-        if len(calls) != cfg["n_layers"]:
-            return (
-                f"o dropout dos pesos de atenção foi chamado {len(calls)} vez(es), mas o modelo tem "
-                f"{cfg['n_layers']} blocos: uma vez por bloco"
-            )
-        if not all(is_attention_weights(call.input) for call in calls):
-            return (
-                "o dropout de forma (B, H, T, T) não recebe os pesos de atenção: aplique-o depois "
-                "da máscara e da softmax (cada linha soma 1)"
-            )
-        wrong = [call.p for call in calls if call.p != rate]
-        if wrong:
-            swapped = (
-                " (parece que trocou as taxas da atenção e do atalho)" if wrong[0] == shortcut_rate else ""
-            )
-            return (
-                f"o dropout dos pesos de atenção usa p={wrong[0]:g}, mas deveria usar "
-                f"cfg['drop_rate_attn'] = {rate:g}{swapped}"
-            )
-        return None
-
-    def shortcut_problem(self, model, probe, calls, attn_calls, rate, cfg):
-        expected = 2 * cfg["n_layers"]
-        if len(calls) != expected:
-            return (
-                f"encontrei {len(calls)} chamada(s) de dropout de atalho, mas o esperado são {expected}: "
-                "duas por bloco, uma antes de cada soma com o atalho"
-            )
-        wrong = [call.p for call in calls if call.p != rate]
-        if wrong:
-            return f"o dropout de atalho usa p={wrong[0]:g}, mas deveria usar cfg['drop_rate_shortcut'] = {rate:g}"
-        emb = cfg["emb_dim"]
-        # a atenção: o módulo dono do dropout dos pesos de atenção, ou o que tem W_query, W_key,
-        # W_value (e out_proj) como filhos
-        attn_dropouts = {call.module for call in attn_calls}
-        attention = {
-            m
-            for m in model.modules()
-            if sum(is_linear(c, emb, emb) for c in m.children()) >= 3
-            or any(c in attn_dropouts for c in m.children())
-        }
-        feed_forward = {
-            m
-            for m in model.modules()
-            if contains(m, lambda sub: is_linear(sub, 4 * emb, emb))
-            and not contains(m, lambda sub, att=attention: sub in att)
-        }
-        for index, call in enumerate(calls):
-            producers = set(probe.producers(call.input))
-            block, second = index // 2 + 1, index % 2
-            if not second and not producers & attention:
-                return (
-                    f"no bloco {block}, o primeiro dropout de atalho deveria receber a saída da atenção "
-                    "(self.att(self.norm1(x))), logo antes de somar o atalho"
-                )
-            if second and not producers & feed_forward:
-                return (
-                    f"no bloco {block}, o segundo dropout de atalho deveria receber a saída da "
-                    "feed-forward (self.ff(self.norm2(x))), logo antes de somar o atalho"
-                )
-        return self.residual_problem(probe, calls, attention, feed_forward)
-
-    @staticmethod
-    def residual_problem(probe, calls, attention, feed_forward):
-        """Cada bloco deve devolver x + (saída do 1º dropout) + (saída do 2º dropout)."""
-        blocks = [
-            module
-            for module in probe.outputs
-            if contains(module, lambda sub: sub in attention)
-            and contains(module, lambda sub: sub in feed_forward)
-            and not any(
-                contains(child, lambda sub: sub in attention)
-                and contains(child, lambda sub: sub in feed_forward)
-                for child in module.children()
-            )
-        ]
-        for index, block in enumerate(blocks):
-            x, y = probe.outputs[block][0]
-            first, second = calls[2 * index], calls[2 * index + 1]
-            if not torch.allclose(y, x + first.output + second.output, atol=1e-5):
-                return (
-                    f"a saída do bloco {index + 1} deveria ser x + drop_shortcut(att(...)) + "
-                    "drop_shortcut(ff(...)): some ao atalho a saída do dropout, não a de antes dele"
-                )
-        return None
-
-    @staticmethod
-    def print_problem(model, probe, printed, inputs):
-        shares = [call.zero_percent for call in probe.calls]
-        matched = match_printed(shares, printed)
-        if matched < len(shares):
-            if not parse_numbers(printed):
-                return (
-                    "não encontrei as porcentagens impressas; logo depois de cada dropout imprima "
-                    "100 * (1 - torch.count_nonzero(x) / x.numel())"
-                )
-            return (
-                f"dos {len(shares)} dropouts chamados, achei nos prints a porcentagem de zeros de "
-                f"{matched}; imprima, com pelo menos uma casa decimal, logo depois de cada dropout"
-            )
-        model.eval()
-        with DropoutProbe(model) as probe_eval:
-            first, _ = run_quietly(model, inputs)
-            second, _ = run_quietly(model, inputs)
-        zeroed = any(not torch.equal(call.input, call.output) for call in probe_eval.calls)
-        if zeroed or not torch.equal(first, second):
-            return (
-                "em modo eval nada deveria ser zerado e a saída deveria ser sempre a mesma; use "
-                "nn.Dropout (que respeita model.eval()) em vez de F.dropout sem training=self.training"
-            )
-        return None
 
     @staticmethod
     def same_names(model, cfg):

@@ -6,7 +6,9 @@ reconhecer o engano típico (variância sem viés, Post-LN, atalho esquecido...)
 ao aluno onde olhar. Todas levantam `Feedback` quando algo não bate.
 """
 
+import contextlib
 import math
+import types
 
 import torch
 import torch.nn.functional as F
@@ -14,7 +16,7 @@ import torch.nn.functional as F
 from .. import gpt, layers
 from ..attention import MultiHeadAttention
 from .answers import build, copy_parameters, max_difference, same_output
-from .base import Feedback, run_quietly
+from .base import Feedback, format_decimal, run_quietly
 
 # Um GPT minúsculo: as mesmas contas do de 124M, em milissegundos.
 TINY_CONFIG = {
@@ -229,7 +231,7 @@ def compare_gpt(cls, cfg=None, reference_class=gpt.GPTModel, what="o seu GPTMode
             with torch.no_grad():
                 diagnose(given, ids, reference, difference)
         raise Feedback(
-            f"os logits de {what} diferem da referência em até {difference:.4f}; confira o forward: "
+            f"os logits de {what} diferem da referência em até {format_decimal(difference, 4)}; confira o forward: "
             "tok_emb + pos_emb, drop_emb, blocos, final_norm e out_head, nessa ordem"
         )
     model.train()
@@ -245,30 +247,60 @@ def compare_gpt(cls, cfg=None, reference_class=gpt.GPTModel, what="o seu GPTMode
         )
 
 
-# classe do aluno (pelo nome do livro) -> (classe de referência, comparação)
+# classe do aluno (pelo nome do livro) -> (classe de referência, comparação), na ordem do livro
 PART_CHECKS = {
     "LayerNorm": (layers.LayerNorm, compare_layer_norm),
     "GELU": (layers.GELU, compare_gelu),
     "FeedForward": (layers.FeedForward, compare_feed_forward),
     "MultiHeadAttention": (MultiHeadAttention, compare_attention),
     "TransformerBlock": (gpt.TransformerBlock, compare_block),
+    "GPTModel": (gpt.GPTModel, compare_gpt),
+}
+
+# as classes que cada uma usa: ao conferir uma, as que ela usa são trocadas pelas de referência,
+# para que um engano na MultiHeadAttention não reprove também o TransformerBlock e o GPTModel
+USES = {
+    "FeedForward": ("GELU",),
+    "TransformerBlock": ("LayerNorm", "GELU", "FeedForward", "MultiHeadAttention"),
+    "GPTModel": ("LayerNorm", "GELU", "FeedForward", "MultiHeadAttention", "TransformerBlock"),
 }
 
 
-def diagnose_parts(namespace, what, difference):
-    """Procura, entre as classes que o aluno escreveu, a primeira que não bate com a referência.
+def code_globals(cls):
+    """As variáveis globais do código da classe (as do notebook do aluno); {} se não há código Python."""
+    for value in vars(cls).values():
+        if isinstance(value, types.FunctionType):
+            return value.__globals__
+    return {}
 
-    Chamada quando o modelo inteiro dá logits diferentes (`difference` é a maior diferença);
-    levanta `Feedback` apontando a classe culpada quando a encontra.
+
+@contextlib.contextmanager
+def reference_parts(cls, names):
+    """Enquanto dura o bloco, os nomes `names` no código de `cls` apontam para as classes de referência."""
+    scope = code_globals(cls)
+    saved = {name: scope[name] for name in names if name in scope}
+    scope.update({name: PART_CHECKS[name][0] for name in saved})
+    try:
+        yield
+    finally:
+        scope.update(saved)
+
+
+def wrong_classes(namespace):
+    """As classes do aluno que, sozinhas, não batem com a referência: lista de (nome, Feedback).
+
+    Cada classe é conferida com as classes que ela usa trocadas pelas de referência, de modo que
+    cada engano aparece uma vez só, na classe em que está. Classes ausentes ou herdadas das de
+    referência não entram.
     """
+    wrong = []
     for name, (reference, compare) in PART_CHECKS.items():
         cls = namespace.get(name)
         if not isinstance(cls, type) or issubclass(cls, reference):
             continue
         try:
-            compare(cls)
+            with reference_parts(cls, USES.get(name, ())):
+                compare(cls)
         except Feedback as feedback:
-            raise Feedback(
-                f"os logits de {what} diferem da referência (até {difference:.4f}); "
-                f"o problema parece estar em {name}: {feedback.message}"
-            ) from None
+            wrong.append((name, feedback))
+    return wrong

@@ -262,7 +262,8 @@ gpt2_configs = {
 # memória nem valores, e `p.numel()` continua funcionando. Complete `count_parameters` com o
 # seu `GPTModel` e calcule, para cada tamanho, o total de parâmetros (sem descontar a cabeça
 # de saída) e a memória dos pesos em MB, com 4 bytes por parâmetro (`float32`) e
-# 1 MB = 1024 × 1024 bytes.
+# 1 MB = 1024 × 1024 bytes. A conferência chama a sua `count_parameters` com uma configuração
+# pequena para ver se ela cria o modelo no `meta`; contar por fórmula, sem criar o modelo, também vale.
 
 
 # %%

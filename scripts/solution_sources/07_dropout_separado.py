@@ -40,7 +40,9 @@ from gptlab_helpers.checks.lesson07 import q1, q2, q3, q4
 #
 # Dentro das classes, logo depois de cada dropout, imprima a porcentagem de valores do tensor
 # que ficaram zerados. A função abaixo faz essa conta (conta os não zeros, divide pelo total e
-# subtrai de 1); `LayerNorm` e `FeedForward` vêm prontas do pacote.
+# subtrai de 1); `LayerNorm` e `FeedForward` vêm prontas do pacote. Arredonde como preferir:
+# `5%`, `4,99%` e `4.9913` servem, porque a conferência compara cada print com a porcentagem
+# que ela mesma mede na saída daquele dropout, com a tolerância das casas que você imprimiu.
 
 
 # %%
