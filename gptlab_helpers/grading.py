@@ -14,13 +14,11 @@ As peças, na ordem em que agem:
 - `grading_reports`: notas.csv, um feedback por aluno, o estado para retomar e o resumo.
 """
 
-import argparse
-import math
 import os
-import re
 import sys
 from pathlib import Path
 
+from .cli import PortugueseParser, seconds, whole_number
 from .grading_batch import Settings, UsageError, grade_folder
 from .grading_inputs import SubmissionsError
 from .grading_runner import Limits
@@ -28,48 +26,6 @@ from .grading_runner import Limits
 __all__ = ["Settings", "grade_folder", "main"]
 
 # --- linha de comando --------------------------------------------------------------------------
-ARGPARSE_MESSAGES = (
-    (r"the following arguments are required: (.*)", r"faltam argumentos obrigatórios: \1"),
-    (r"unrecognized arguments: (.*)", r"argumentos desconhecidos: \1"),
-    (r"argument (\S+): expected one argument", r"a opção \1 precisa de um valor"),
-    (r"argument (\S+): ", r"opção \1: "),
-)
-
-
-class PortugueseParser(argparse.ArgumentParser):
-    """ArgumentParser com as mensagens (uso e erros) em português."""
-
-    def error(self, message):
-        for pattern, replacement in ARGPARSE_MESSAGES:
-            message = re.sub(pattern, replacement, message)
-        self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}: erro: {message}\n")
-
-    def format_usage(self):
-        return super().format_usage().replace("usage:", "uso:", 1)
-
-    def format_help(self):
-        return super().format_help().replace("usage:", "uso:", 1)
-
-
-def whole_number(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"esperava um número inteiro, recebi {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"precisa ser pelo menos 1, recebi {value}")
-    return value
-
-
-def seconds(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"esperava um número de segundos, recebi {text!r}") from None
-    if not value > 0 or math.isinf(value):
-        raise argparse.ArgumentTypeError(f"precisa ser um número de segundos maior que zero, recebi {text}")
-    return value
 
 
 def build_parser():
