@@ -12,7 +12,7 @@ def check_bf16(device):
     """Confere que o dispositivo calcula em bfloat16 (erro em português se não)."""
     if device.type == "mps":
         raise ValueError("bf16 não é suportado aqui em 'mps'; treine sem --bf16 no Mac")
-    if device.type == "cuda" and not torch.cuda.is_bf16_supported():
+    if device.type == "cuda" and not bf16_supported(device):
         raise ValueError(
             "esta GPU não calcula em bfloat16 (só as de arquitetura Ampere em diante, como A100, "
             "RTX 30xx, L4, H100); treine sem --bf16"
@@ -20,8 +20,12 @@ def check_bf16(device):
 
 
 def bf16_supported(device):
-    """True se o autocast em bf16 vale a pena por padrão: só em GPU com bf16."""
-    return device.type == "cuda" and torch.cuda.is_bf16_supported()
+    """True se a GPU calcula em bf16 no hardware (Ampere em diante, capacidade >= 8.0).
+
+    `torch.cuda.is_bf16_supported()` também diz True numa T4 (a GPU grátis do Colab), onde o
+    bf16 é emulado e fica mais lento que o float32; por isso a conferência é pela arquitetura.
+    """
+    return device.type == "cuda" and torch.cuda.get_device_capability(device)[0] >= 8
 
 
 def autocast_context(device, bf16):
