@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 import torch
@@ -26,18 +27,11 @@ from gptlab_helpers.training import load_checkpoint, load_trained_model
 
 pytestmark = pytest.mark.slow
 
-CORPUS = "corpus/machado_de_assis_conto.txt"
+ROOT = Path(__file__).resolve().parents[1]  # o torchrun roda na raiz, onde o pacote está
+
 TOLERANCE = 1e-5
 MODEL = ["--size", "minusculo", "--n-layers", "1", "--context-length", "16", "--device", "cpu"]
 RUN = [*MODEL, "--batch-size", "8", "--warmup-steps", "2", "--eval-interval", "4", "--eval-batches", "2"]
-
-
-@pytest.fixture
-def text_file(tmp_path):
-    path = tmp_path / "trecho.txt"
-    with open(CORPUS, encoding="utf-8") as file:
-        path.write_text(file.read(20_000), encoding="utf-8")
-    return path
 
 
 def free_port():
@@ -67,7 +61,12 @@ def child_environment():
 
 def torchrun(nproc, *args):
     done = subprocess.run(
-        torchrun_command(nproc, *args), capture_output=True, text=True, env=child_environment(), timeout=300
+        torchrun_command(nproc, *args),
+        capture_output=True,
+        text=True,
+        env=child_environment(),
+        cwd=ROOT,
+        timeout=300,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout

@@ -13,7 +13,6 @@ from gptlab_helpers.gpu import autocast_context, check_bf16
 from gptlab_helpers.train import MODEL_SIZES, StopOnSignal, main
 from gptlab_helpers.training import load_checkpoint, load_trained_model, train
 
-CORPUS = "corpus/machado_de_assis_conto.txt"
 TINY = ["--size", "minusculo", "--n-layers", "1", "--context-length", "16", "--batch-size", "4"]
 QUICK = ["--max-steps", "3", "--eval-interval", "10", "--eval-batches", "1", "--device", "cpu"]
 
@@ -26,15 +25,6 @@ def char_tokenizer():
 @pytest.fixture
 def split(char_tokenizer):
     return train_val_split(char_tokenizer.encode(TEXT))
-
-
-@pytest.fixture
-def text_file(tmp_path):
-    """Os primeiros 20 mil caracteres do conto de Machado: texto de sobra para um treino de teste."""
-    path = tmp_path / "trecho.txt"
-    with open(CORPUS, encoding="utf-8") as file:
-        path.write_text(file.read(20_000), encoding="utf-8")
-    return path
 
 
 def run_cli(capsys, *args):
