@@ -363,13 +363,14 @@ def pt_number(value, spec):
 
 
 def eval_logger(max_steps):
-    """Escreve uma linha por avaliação, acima da barra de progresso."""
+    """Escreve uma linha por avaliação, acima da barra de progresso (`max_steps=None`: treino por tempo)."""
+    total = "" if max_steps is None else f"/{max_steps}"
 
     def log(history):
         step, seconds_so_far = history["step"][-1], history["seconds"][-1]
         line = (
-            f"passo {step:>6}/{max_steps} | {pt_number(seconds_so_far, '.1f')} s | "
-            f"lr {history['learning_rate'][-1]:.1e} | perda de treino {pt_number(history['train_loss'][-1], '.3f')} | "
+            f"passo {step:>6}{total} | {pt_number(seconds_so_far, '.1f')} s | "
+            f"lr {pt_number(history['learning_rate'][-1], '.1e')} | perda de treino {pt_number(history['train_loss'][-1], '.3f')} | "
             f"validação {pt_number(history['val_loss'][-1], '.3f')}"
         )
         if len(history["step"]) > 1 and seconds_so_far > history["seconds"][-2]:
@@ -392,14 +393,13 @@ def describe_run(model, args, device, accum, world_size, bf16):
     )
 
 
-def summarize(history, already_done, checkpoint, interrupted):
+def summarize(history, already_done, checkpoint):
     """A linha final: o que esta execução treinou (sem contar o que o checkpoint já tinha)."""
     tokens = history["tokens"][-1] - already_done[0]
     elapsed = history["seconds"][-1] - already_done[1]
     rate = tokens / elapsed if elapsed > 0 else float("nan")
-    status = "interrompido" if interrupted else "concluído"
     print(
-        f"Treino {status} no passo {history['step'][-1]}: {pt_number(tokens, ',d')} tokens em "
+        f"Treino concluído no passo {history['step'][-1]}: {pt_number(tokens, ',d')} tokens em "
         f"{pt_number(elapsed, '.1f')} s ({pt_number(rate, ',.0f')} tokens/s, avaliações incluídas); "
         f"perda de validação {pt_number(history['val_loss'][-1], '.3f')}. Checkpoint: {checkpoint}"
     )
@@ -448,6 +448,9 @@ class StopOnSignal:
 
 def prepare(args, parallel_size):
     """Confere o que dá para conferir antes de conectar os processos: devolve (device, accum, bf16)."""
+    args.shown_max_steps = (
+        args.max_steps if args.max_steps is not None or args.max_seconds is not None else DEFAULT_MAX_STEPS
+    )
     if args.max_steps is None:
         args.max_steps = 1_000_000_000 if args.max_seconds is not None else DEFAULT_MAX_STEPS
     accum = pieces_per_step(args, parallel_size)
@@ -506,11 +509,12 @@ def run(args, parallel, device, accum, bf16, stop):
         seed=args.seed,
         bf16=bf16,
         compile_model=args.compile,
-        on_eval=eval_logger(args.max_steps),
+        on_eval=eval_logger(args.shown_max_steps),
         stop_requested=stop,
     )
-    if parallel.is_main:
-        summarize(history, already_done, args.checkpoint, stop.requested)
+    if parallel.is_main and not stop.requested:
+        # interrompido, o próprio `train` já disse em que passo parou e onde gravou
+        summarize(history, already_done, args.checkpoint)
 
 
 def main(argv=None):

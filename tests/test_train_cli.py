@@ -10,8 +10,8 @@ from test_training import FAST, TEXT, tiny_model
 from gptlab_helpers.char_tokenizer import CharTokenizer
 from gptlab_helpers.data import train_val_split
 from gptlab_helpers.gpu import autocast_context, check_bf16
-from gptlab_helpers.train import MODEL_SIZES, StopOnSignal, main
-from gptlab_helpers.training import load_checkpoint, load_trained_model, train
+from gptlab_helpers.train import MODEL_SIZES, StopOnSignal, build_parser, main, model_config
+from gptlab_helpers.training import CHAR_GPT_CONFIG, load_checkpoint, load_trained_model, train
 
 TINY = ["--size", "minusculo", "--n-layers", "1", "--context-length", "16", "--batch-size", "4"]
 QUICK = ["--max-steps", "3", "--eval-interval", "10", "--eval-batches", "1", "--device", "cpu"]
@@ -37,14 +37,11 @@ def run_cli(capsys, *args):
     return code, out, err
 
 
-def test_presets_are_valid_and_notebook_09_is_pequeno():
-    from gptlab_helpers.training import CHAR_GPT_CONFIG
-
+def test_presets_are_valid_and_pequeno_is_the_notebook_09_model():
     for name, size in MODEL_SIZES.items():
         assert size["emb_dim"] % size["n_heads"] == 0, name
-    assert {k: MODEL_SIZES["pequeno"][k] for k in ("n_layers", "n_heads", "emb_dim", "context_length")} == {
-        k: CHAR_GPT_CONFIG[k] for k in ("n_layers", "n_heads", "emb_dim", "context_length")
-    }
+    # a mesma configuração: um checkpoint do notebook 09 pode ser continuado com --resume
+    assert model_config(build_parser().parse_args([]), vocab_size=115) == CHAR_GPT_CONFIG
 
 
 def test_a_short_run_writes_the_notebook_checkpoint_format(text_file, tmp_path, capsys):
