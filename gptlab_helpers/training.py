@@ -10,6 +10,7 @@ import math
 import os
 import sys
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 import torch
@@ -18,7 +19,9 @@ from tqdm import tqdm
 
 from .char_tokenizer import CharTokenizer
 from .data import as_token_tensor, fixed_batches, random_batch
+from .distributed import KEEP_GOING, OUT_OF_BUDGET, STOP_REQUESTED, DataParallel
 from .gpt import GPTModel
+from .gpu import autocast_context, check_bf16, to_device
 from .tokenizer import get_tokenizer
 from .utils import get_device
 from .validation import check_non_negative_int, check_positive_int
@@ -176,15 +179,30 @@ def load_trained_model(path, device=None):
     return model, tokenizer_from_dict(checkpoint["tokenizer"]), checkpoint
 
 
-def training_step(model, optimizer, x, y, grad_clip):
-    """Um passo de gradiente num lote x, y (B, T); devolve a perda do lote (um float)."""
-    loss = batch_loss(model, x, y)
+def training_step(model, optimizer, x, y, grad_clip, accum_steps=1, autocast=nullcontext):
+    """Um passo de gradiente num lote x, y (B, T); devolve a perda média do lote (um float).
+
+    Com `accum_steps` > 1 o lote passa pelo modelo em `accum_steps` pedaços de B / accum_steps
+    linhas e os gradientes se somam antes do passo (acumulação): o mesmo passo de um lote
+    grande, com a memória de um pedaço. Cada pedaço entra com peso 1 / accum_steps, para que a
+    soma seja a média do lote inteiro.
+    """
     optimizer.zero_grad(set_to_none=True)
-    loss.backward()
+    total = 0.0
+    pieces = list(zip(x.chunk(accum_steps), y.chunk(accum_steps)))
+    for index, (x_piece, y_piece) in enumerate(pieces):
+        # no DDP, só o último pedaço troca gradientes entre os processos; antes, a soma é local
+        is_last = index == len(pieces) - 1
+        sync = nullcontext() if is_last or not hasattr(model, "no_sync") else model.no_sync()
+        with sync:
+            with autocast():
+                loss = batch_loss(model, x_piece, y_piece) / accum_steps
+            loss.backward()
+        total = total + loss.detach()
     # cortar a norma do gradiente evita que um lote estranho dê um passo enorme
     torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
     optimizer.step()
-    return loss.item()
+    return total.item()
 
 
 def progress_bar(max_steps, step, max_seconds, disable):
@@ -209,7 +227,10 @@ def empty_history():
 
 
 def resume_from(path, model, optimizer, batch_generator):
-    """Carrega um checkpoint para continuar o treino: devolve (passo, histórico)."""
+    """Carrega um checkpoint para continuar o treino: devolve (passo, histórico).
+
+    Vale com qualquer número de processos: o sorteio dos lotes globais é o mesmo em todos.
+    """
     checkpoint = load_checkpoint(path, next(model.parameters()).device)
     if checkpoint["model_config"] != dict(model.cfg):
         raise ValueError(
@@ -236,6 +257,24 @@ def check_train_settings(settings):
         raise ValueError(f"max_seconds deve ser positivo (ou None), mas vale {max_seconds!r}")
     if settings["resume"] and settings["checkpoint_path"] is None:
         raise ValueError("resume=True precisa de checkpoint_path: de qual arquivo devo continuar?")
+    check_positive_int(settings["accum_steps"], "accum_steps")
+
+
+def micro_batch_size(batch_size, accum_steps, world_size):
+    """Linhas de cada pedaço: o lote global B = pedaço x accum_steps x processos."""
+    pieces = accum_steps * world_size
+    if batch_size % pieces != 0:
+        raise ValueError(
+            f"o lote global ({batch_size}) deve ser divisível por accum_steps x processos "
+            f"({accum_steps} x {world_size} = {pieces}); escolha, por exemplo, batch_size={pieces * max(1, batch_size // pieces)}"
+        )
+    return batch_size // pieces
+
+
+def seed_dropout(parallel, seed, step):
+    """Sorteios de dropout diferentes em cada processo (o 0 segue a sequência de um processo só)."""
+    if parallel.rank > 0:
+        torch.manual_seed(seed + 1_000_003 * parallel.rank + step)
 
 
 def train(
@@ -259,6 +298,11 @@ def train(
     device=None,
     seed=123,
     show_progress=True,
+    accum_steps=1,
+    bf16=False,
+    compile_model=False,
+    on_eval=None,
+    stop_requested=None,
 ):
     """Treina `model` (um GPTModel) para prever o próximo token e devolve o histórico.
 
@@ -272,24 +316,44 @@ def train(
       o que estiver mais adiantado, passos ou tempo.
     - Com `checkpoint_path`, grava um checkpoint no fim (e ao interromper com Ctrl-C);
       com `resume=True` e o arquivo já existindo, continua dele até `max_steps`.
+    - `accum_steps` divide cada lote em pedaços (acumulação de gradiente); `bf16` liga o
+      autocast em bfloat16; `compile_model` passa o modelo pelo `torch.compile`.
+    - Iniciado pelo torchrun (grupo do `torch.distributed` já conectado), treina em paralelo
+      com DDP: `batch_size` é o lote global, dividido entre os processos (ver `distributed`).
+      Só o processo 0 mostra a barra e grava o checkpoint.
+    - `on_eval(history)` é chamada depois de cada avaliação (no processo 0);
+      `stop_requested()` devolve True para parar no fim do passo e gravar (ex.: um SIGTERM).
 
     Devolve um dict de listas (uma entrada por avaliação): step, tokens, seconds,
     learning_rate, train_loss, val_loss.
     """
-    settings = {k: v for k, v in locals().items() if k not in ("model", "train_ids", "val_ids", "tokenizer")}
+    not_settings = ("model", "train_ids", "val_ids", "tokenizer", "on_eval", "stop_requested")
+    settings = {k: v for k, v in locals().items() if k not in not_settings}
     check_train_settings(settings)
+    parallel = DataParallel.current()
+    micro_batch = micro_batch_size(batch_size, accum_steps, parallel.world_size)
     settings["checkpoint_path"] = None if checkpoint_path is None else str(checkpoint_path)
     settings["device"] = None if device is None else str(device)
+    settings["world_size"] = parallel.world_size
     min_learning_rate = learning_rate / 10 if min_learning_rate is None else min_learning_rate
 
     device = get_device() if device is None else torch.device(device)
+    if bf16:
+        check_bf16(device)
+    autocast = autocast_context(device, bf16)
     model.to(device).train()
     context_length = model.cfg["context_length"]
     train_ids = as_token_tensor(train_ids, "train_ids")
     val_ids = as_token_tensor(val_ids, "val_ids")
+    # avaliação em pedaços do tamanho do passo (cabem na memória), nas mesmas janelas de sempre
+    pieces_per_batch = batch_size // micro_batch
     eval_sets = {
-        "train_loss": fixed_batches(train_ids, batch_size, context_length, eval_batches or 20),
-        "val_loss": fixed_batches(val_ids, batch_size, context_length, eval_batches),
+        "train_loss": fixed_batches(
+            train_ids, micro_batch, context_length, (eval_batches or 20) * pieces_per_batch
+        ),
+        "val_loss": fixed_batches(
+            val_ids, micro_batch, context_length, eval_batches and eval_batches * pieces_per_batch
+        ),
     }
     optimizer = make_optimizer(model, learning_rate, weight_decay)
     batch_generator = torch.Generator().manual_seed(seed)
@@ -297,6 +361,9 @@ def train(
     step, history = 0, empty_history()
     if resume and Path(checkpoint_path).is_file():
         step, history = resume_from(checkpoint_path, model, optimizer, batch_generator)
+    seed_dropout(parallel, seed, step)
+    # o modelo que treina: compilado e/ou envolvido no DDP; `model` continua o original (avaliação, checkpoint)
+    trained_model = parallel.wrap(torch.compile(model) if compile_model else model, device)
     start = time.perf_counter() - (history["seconds"][-1] if history["seconds"] else 0.0)
 
     eval_seconds = [0.0]  # quanto durou a última avaliação
@@ -304,51 +371,69 @@ def train(
     def evaluate():
         eval_start = time.perf_counter()
         for key, batches in eval_sets.items():
-            history[key].append(estimate_loss(model, batches, device))
+            with autocast():
+                history[key].append(estimate_loss(model, batches, device))
         history["step"].append(step)
         history["tokens"].append(step * batch_size * context_length)
         history["learning_rate"].append(optimizer.param_groups[0]["lr"])
         history["seconds"].append(time.perf_counter() - start)
         eval_seconds[0] = time.perf_counter() - eval_start
+        if on_eval is not None and parallel.is_main:
+            on_eval(history)
 
-    def out_of_time():
+    def reason_to_stop(elapsed):
+        if stop_requested is not None and stop_requested():
+            return STOP_REQUESTED
         # guarda tempo para a avaliação final caber dentro de max_seconds
-        return max_seconds is not None and time.perf_counter() - start + eval_seconds[0] >= max_seconds
+        if max_seconds is not None and elapsed + eval_seconds[0] >= max_seconds:
+            return OUT_OF_BUDGET
+        return KEEP_GOING
 
     def bar_position():
         # no modo por tempo a barra mede segundos; no modo por passos, passos
         return min(time.perf_counter() - start, max_seconds) if max_seconds else step
 
-    bar = progress_bar(max_steps, step, max_seconds, disable=not show_progress)
-    interrupted = False
+    bar = progress_bar(max_steps, step, max_seconds, disable=not (show_progress and parallel.is_main))
+    interrupted = keyboard_interrupt = False
     try:
-        while step < max_steps and not out_of_time():
+        while step < max_steps:
             if step % eval_interval == 0 and (not history["step"] or history["step"][-1] != step):
                 evaluate()
             elapsed = time.perf_counter() - start
+            # todos os processos param no mesmo passo e usam o mesmo relógio
+            reason, elapsed = parallel.agree(reason_to_stop(elapsed), elapsed, device)
+            if reason != KEEP_GOING:
+                interrupted = reason == STOP_REQUESTED
+                break
             progress = max(step / max_steps, elapsed / max_seconds if max_seconds else 0.0)
             lr = learning_rate_at(step, max_steps, learning_rate, warmup_steps, min_learning_rate, progress)
             for group in optimizer.param_groups:
                 group["lr"] = lr
 
+            # o lote global (B, T) é o mesmo em todos os processos; cada um treina nas suas linhas
             x, y = random_batch(train_ids, batch_size, context_length, batch_generator)
-            loss = training_step(model, optimizer, x.to(device), y.to(device), grad_clip)
+            x, y = to_device(parallel.rows(x), device), to_device(parallel.rows(y), device)
+            loss = training_step(trained_model, optimizer, x, y, grad_clip, accum_steps, autocast)
             step += 1
             if step % 10 == 0:
                 update_bar(bar, step, loss, history, bar_position())
-        if not history["step"] or history["step"][-1] != step:
+        if not interrupted and (not history["step"] or history["step"][-1] != step):
             evaluate()
         update_bar(bar, step, history["train_loss"][-1], history, bar_position())
     except KeyboardInterrupt:
         # Ctrl-C (ou "interromper o kernel" no Jupyter): para aqui, guarda o que já foi feito
-        interrupted = True
+        interrupted = keyboard_interrupt = True
     finally:
         bar.close()
 
-    if checkpoint_path is not None:
+    if checkpoint_path is not None and parallel.is_main:
         rng = {"torch": torch.get_rng_state(), "batches": batch_generator.get_state()}
         save_checkpoint(checkpoint_path, model, optimizer, step, tokenizer, history, settings, rng)
-    if interrupted:
+    if not keyboard_interrupt:
+        # os outros processos esperam o checkpoint ficar pronto (depois de um KeyboardInterrupt
+        # eles podem estar presos noutro ponto: não há o que esperar)
+        parallel.barrier()
+    if interrupted and parallel.is_main:
         where = f"; checkpoint salvo em {checkpoint_path}" if checkpoint_path else ""
         print(f"Treino interrompido no passo {step}{where}.")
     return history

@@ -57,3 +57,13 @@ def tiny_cfg():
         "drop_rate": 0.0,
         "qkv_bias": False,
     }
+
+
+@pytest.fixture
+def text_file(tmp_path):
+    """Os primeiros 20 mil caracteres do conto de Machado num arquivo: texto de sobra para treinos de teste."""
+    path = tmp_path / "trecho.txt"
+    corpus = Path(__file__).resolve().parents[1] / "corpus" / "machado_de_assis_conto.txt"
+    with open(corpus, encoding="utf-8") as file:
+        path.write_text(file.read(20_000), encoding="utf-8")
+    return path

@@ -4,58 +4,16 @@ português, erros de uso com código 2."""
 import argparse
 import math
 import os
-import re
 import sys
 from pathlib import Path
 
+from ..cli import PortugueseParser, seconds, whole_number
 from .batch import Settings, UsageError, grade_folder
 from .inputs import SubmissionsError
 from .kernel import GB, Limits
 from .manual import ManualGradesError
 
 # --- linha de comando --------------------------------------------------------------------------
-ARGPARSE_MESSAGES = (
-    (r"the following arguments are required: (.*)", r"faltam argumentos obrigatórios: \1"),
-    (r"unrecognized arguments: (.*)", r"argumentos desconhecidos: \1"),
-    (r"argument (\S+): expected one argument", r"a opção \1 precisa de um valor"),
-    (r"argument (\S+): ", r"opção \1: "),
-)
-
-
-class PortugueseParser(argparse.ArgumentParser):
-    """ArgumentParser com as mensagens (uso e erros) em português."""
-
-    def error(self, message):
-        for pattern, replacement in ARGPARSE_MESSAGES:
-            message = re.sub(pattern, replacement, message)
-        self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}: erro: {message}\n")
-
-    def format_usage(self):
-        return super().format_usage().replace("usage:", "uso:", 1)
-
-    def format_help(self):
-        return super().format_help().replace("usage:", "uso:", 1)
-
-
-def whole_number(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"esperava um número inteiro, recebi {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"precisa ser pelo menos 1, recebi {value}")
-    return value
-
-
-def seconds(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"esperava um número de segundos, recebi {text!r}") from None
-    if not value > 0 or math.isinf(value):
-        raise argparse.ArgumentTypeError(f"precisa ser um número de segundos maior que zero, recebi {text}")
-    return value
 
 
 def gigabytes(text):
