@@ -98,4 +98,15 @@ def validate_config(cfg):
             )
     if not isinstance(cfg["qkv_bias"], bool):
         raise ValueError(f"cfg['qkv_bias'] deve ser True ou False, mas vale {cfg['qkv_bias']!r}")
+    validate_fast_kernels(cfg)
     return cfg
+
+
+def validate_fast_kernels(cfg):
+    """`fast_kernels` (opcional, False por padrão): LayerNorm, GELU e atenção em kernels fundidos."""
+    value = cfg.get("fast_kernels", False)
+    if not isinstance(value, bool):
+        raise ValueError(
+            f"cfg['fast_kernels'] deve ser True ou False, mas vale {value!r}; True troca LayerNorm, "
+            "GELU e a atenção da aula por F.layer_norm, F.gelu e F.scaled_dot_product_attention"
+        )

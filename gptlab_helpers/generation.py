@@ -1,9 +1,11 @@
 """Aula 08: gerar texto um token de cada vez."""
 
+import inspect
 import math
 
 import torch
 
+from .kv_cache import KVCache
 from .validation import check_non_negative_int, check_positive_int, check_token_ids
 
 
@@ -87,6 +89,93 @@ def next_token_probabilities(logits, temperature=1.0, top_k=None, top_p=None):
     return torch.softmax(logits, dim=-1)
 
 
+def supports_kv_cache(model):
+    """O modelo aceita `cache=` no forward e `layer_cache=` em cada bloco (como o `GPTModel`)?"""
+    blocks = getattr(model, "trf_blocks", None)
+    if blocks is None or "cache" not in inspect.signature(model.forward).parameters:
+        return False
+    return all("layer_cache" in inspect.signature(block.forward).parameters for block in blocks)
+
+
+class NextTokenLogits:
+    """Os logits do próximo token, (B, V), com ou sem KV cache; a janela é a de `generate_text_simple`.
+
+    Sem cache, cada passo roda o modelo nos últimos `context_size` tokens. Com cache, o
+    primeiro passo processa o contexto inteiro (até `context_size` tokens) e cada passo
+    seguinte só o token novo, na posição seguinte. Quando a sequência passa de
+    `context_size`, a janela desliza e todas as posições mudam (os embeddings posicionais são
+    absolutos): as chaves e os valores guardados deixam de valer, e o cache é refeito a partir
+    dos últimos `context_size` tokens, a cada passo. Assim o modelo vê sempre exatamente o que
+    veria sem cache.
+    """
+
+    def __init__(self, model, context_size, use_cache):
+        self.model = model
+        self.context_size = context_size
+        self.cache = KVCache.for_model(model) if use_cache and supports_kv_cache(model) else None
+        self.last_only = "last_only" in inspect.signature(model.forward).parameters
+
+    def __call__(self, idx, idx_next=None):
+        """idx (B, T): a sequência inteira até agora; idx_next (B, 1): o token que acabou de entrar nela."""
+        if self.cache is None:
+            return self.run(idx[:, -self.context_size :])
+        if idx_next is not None and self.cache.offset < self.context_size:
+            return self.run(idx_next, self.cache)  # só o token novo
+        self.cache.reset()  # primeiro passo ou janela cheia: (re)calcula a janela inteira
+        return self.run(idx[:, -self.context_size :], self.cache)
+
+    def run(self, idx, cache=None):
+        options = {} if cache is None else {"cache": cache}
+        if self.last_only:
+            options["last_only"] = True
+        with torch.no_grad():
+            return self.model(idx, **options)[:, -1, :]  # (B, V)
+
+
+def generate_stream(
+    model,
+    idx,
+    max_new_tokens,
+    context_size,
+    temperature=0.0,
+    top_k=None,
+    top_p=None,
+    eos_id=None,
+    generator=None,
+    use_cache=True,
+):
+    """Como `generate`, mas entrega cada token assim que ele sai: um iterador de tensores (B, 1).
+
+    Serve para mostrar o texto aparecendo enquanto é gerado. Os argumentos são conferidos já na
+    chamada; juntando os pedaços, `torch.cat([idx, *pedaços], dim=1)` é a saída de `generate`.
+    """
+    check_generation_args(model, idx, max_new_tokens, context_size)
+    vocab_size = getattr(model, "cfg", {}).get("vocab_size")
+    check_sampling_args(temperature, top_k, top_p, eos_id, vocab_size)
+    next_logits = NextTokenLogits(model, context_size, use_cache)
+    return token_stream(next_logits, idx, max_new_tokens, temperature, top_k, top_p, eos_id, generator)
+
+
+def token_stream(next_logits, idx, max_new_tokens, temperature, top_k, top_p, eos_id, generator):
+    """O laço de geração de `generate_stream` (os argumentos já foram conferidos)."""
+    finished = torch.zeros(idx.shape[0], dtype=torch.bool, device=idx.device)
+    idx_next = None
+    for _ in range(max_new_tokens):
+        logits = next_logits(idx, idx_next)  # (B, V)
+        if temperature == 0:
+            idx_next = torch.argmax(logits, dim=-1, keepdim=True)  # (B, 1)
+        else:
+            probas = next_token_probabilities(logits, temperature, top_k, top_p)
+            idx_next = torch.multinomial(probas, num_samples=1, generator=generator)  # (B, 1)
+        if eos_id is not None:
+            idx_next = idx_next.masked_fill(finished.unsqueeze(1), eos_id)
+            finished |= idx_next.squeeze(1) == eos_id
+            if finished.all():
+                return
+        idx = torch.cat((idx, idx_next), dim=1)
+        yield idx_next
+
+
 def generate(
     model,
     idx,
@@ -97,6 +186,7 @@ def generate(
     top_p=None,
     eos_id=None,
     generator=None,
+    use_cache=True,
 ):
     """Gera `max_new_tokens` tokens: (B, T) -> (B, T + até max_new_tokens).
 
@@ -106,23 +196,15 @@ def generate(
     termina, como no livro: o token de fim não entra na saída. Num lote, quem termina antes
     é completado com `eos_id` até todas terminarem. `generator` (um `torch.Generator` com
     semente) repete o mesmo sorteio. Chame `model.eval()` antes, para desligar o dropout.
+
+    `use_cache=True` guarda as chaves e os valores da atenção (`kv_cache.KVCache`): cada
+    passo processa só o token novo, e os IDs gerados são os mesmos de `use_cache=False`.
+    Quando a sequência passa de `context_size` tokens, a janela desliza um token por passo;
+    como os embeddings posicionais são absolutos, todas as posições mudam e o cache é refeito
+    a partir dos últimos `context_size` tokens, a cada passo (daí em diante, tão lento quanto
+    sem cache, mas com os mesmos IDs). Modelos sem suporte a cache usam o caminho sem cache.
     """
-    check_generation_args(model, idx, max_new_tokens, context_size)
-    vocab_size = getattr(model, "cfg", {}).get("vocab_size")
-    check_sampling_args(temperature, top_k, top_p, eos_id, vocab_size)
-    finished = torch.zeros(idx.shape[0], dtype=torch.bool, device=idx.device)
-    for _ in range(max_new_tokens):
-        with torch.no_grad():
-            logits = model(idx[:, -context_size:])[:, -1, :]  # (B, V)
-        if temperature == 0:
-            idx_next = torch.argmax(logits, dim=-1, keepdim=True)  # (B, 1)
-        else:
-            probas = next_token_probabilities(logits, temperature, top_k, top_p)
-            idx_next = torch.multinomial(probas, num_samples=1, generator=generator)  # (B, 1)
-        if eos_id is not None:
-            idx_next = idx_next.masked_fill(finished.unsqueeze(1), eos_id)
-            finished |= idx_next.squeeze(1) == eos_id
-            if finished.all():
-                break
-        idx = torch.cat((idx, idx_next), dim=1)
-    return idx
+    steps = generate_stream(
+        model, idx, max_new_tokens, context_size, temperature, top_k, top_p, eos_id, generator, use_cache
+    )
+    return torch.cat([idx, *steps], dim=1)

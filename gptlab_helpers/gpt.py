@@ -5,7 +5,7 @@ import torch.nn as nn
 
 from .attention import MultiHeadAttention
 from .config import dropout_rates, validate_config
-from .layers import FeedForward, LayerNorm
+from .layers import FeedForward, LayerNorm, fast_variant
 from .validation import check_token_ids
 
 
@@ -26,16 +26,17 @@ class TransformerBlock(nn.Module):
             num_heads=cfg["n_heads"],
             dropout=attn_rate,
             qkv_bias=cfg["qkv_bias"],
-            use_sdpa=cfg.get("use_sdpa", False),
+            use_sdpa=cfg.get("use_sdpa", False) or cfg.get("fast_kernels", False),
         )
         self.ff = FeedForward(cfg)
-        self.norm1 = LayerNorm(cfg["emb_dim"])
-        self.norm2 = LayerNorm(cfg["emb_dim"])
+        self.norm1 = fast_variant(LayerNorm, cfg)(cfg["emb_dim"])
+        self.norm2 = fast_variant(LayerNorm, cfg)(cfg["emb_dim"])
         self.drop_shortcut = nn.Dropout(shortcut_rate)
 
-    def forward(self, x):
+    def forward(self, x, layer_cache=None):
+        """(B, T, C) -> (B, T, C); `layer_cache` é o KV cache da atenção deste bloco (ou None)."""
         shortcut = x
-        x = self.drop_shortcut(self.att(self.norm1(x)))
+        x = self.drop_shortcut(self.att(self.norm1(x), layer_cache=layer_cache))
         x = x + shortcut
 
         shortcut = x
@@ -61,15 +62,51 @@ class GPTModel(nn.Module):
         self.pos_emb = nn.Embedding(cfg["context_length"], cfg["emb_dim"])
         self.drop_emb = nn.Dropout(dropout_rates(cfg)[0])
         self.trf_blocks = nn.Sequential(*[self.block_class(cfg) for _ in range(cfg["n_layers"])])
-        self.final_norm = self.norm_class(cfg["emb_dim"])
+        self.final_norm = fast_variant(self.norm_class, cfg)(cfg["emb_dim"])
         self.out_head = nn.Linear(cfg["emb_dim"], cfg["vocab_size"], bias=False)
+        # False pula a conferência dos valores dos IDs (min/max), que sincroniza com a GPU a
+        # cada forward; o treino desliga depois de conferir o texto inteiro uma vez
+        self.check_inputs = True
 
-    def forward(self, in_idx):
-        check_token_ids(in_idx, self.cfg["vocab_size"], self.cfg["context_length"])
+    def forward(self, in_idx, cache=None, last_only=False):
+        """IDs (B, T) -> logits (B, T, V).
+
+        - `cache` (um `kv_cache.KVCache`): `in_idx` traz só os tokens novos, que ocupam as
+          posições `cache.offset`, `cache.offset + 1`, ...; as chaves e os valores dos
+          anteriores vêm do cache.
+        - `last_only=True` devolve só os logits da última posição, (B, 1, V): é o que a geração
+          usa, e poupa a multiplicação pela cabeça de saída (C x V) nas outras posições.
+        """
+        limit = self.cfg["context_length"] if cache is None else None
+        check_token_ids(in_idx, self.cfg["vocab_size"], limit, check_values=self.check_inputs)
+        offset = 0 if cache is None else self.cache_offset(cache, in_idx.shape[1])
         batch_size, seq_len = in_idx.shape
         tok_embeds = self.tok_emb(in_idx)  # (B, T, C): o que é cada token
-        pos_embeds = self.pos_emb(torch.arange(seq_len, device=in_idx.device))  # (T, C): onde está
+        positions = torch.arange(offset, offset + seq_len, device=in_idx.device)
+        pos_embeds = self.pos_emb(positions)  # (T, C): onde está
         x = self.drop_emb(tok_embeds + pos_embeds)
-        x = self.trf_blocks(x)
+        if cache is None:
+            x = self.trf_blocks(x)
+        else:
+            for block, layer_cache in zip(self.trf_blocks, cache.layers):
+                x = block(x, layer_cache=layer_cache)
+        if last_only:
+            x = x[:, -1:, :]  # a norma final age token a token: cortar antes dá o mesmo
         x = self.final_norm(x)
         return self.out_head(x)  # (B, T, V)
+
+    def cache_offset(self, cache, new_tokens):
+        """Confere que os tokens novos cabem depois dos que o cache já guarda; devolve cache.offset."""
+        context_length = self.cfg["context_length"]
+        if len(cache.layers) != len(self.trf_blocks):
+            raise ValueError(
+                f"o cache tem {len(cache.layers)} camadas, mas o modelo tem {len(self.trf_blocks)} blocos; "
+                "crie-o com KVCache.for_model(model)"
+            )
+        if cache.offset + new_tokens > context_length:
+            raise ValueError(
+                f"o cache já guarda {cache.offset} posições e chegaram mais {new_tokens}: passaria de "
+                f"context_length = {context_length}; recomece com cache.reset() e os últimos "
+                f"{context_length} tokens"
+            )
+        return cache.offset

@@ -2,6 +2,7 @@
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 
 class LayerNorm(nn.Module):
@@ -34,6 +35,36 @@ class GELU(nn.Module):
         return 0.5 * x * (1 + torch.tanh(coefficient * (x + 0.044715 * torch.pow(x, 3))))
 
 
+class LayerNormFast(LayerNorm):
+    """A mesma `LayerNorm`, num kernel só (`F.layer_norm`): (B, T, C) -> (B, T, C).
+
+    Os parâmetros têm os mesmos nomes (`scale`, `shift`), então checkpoints e pesos do GPT-2
+    servem às duas. A conta da aula faz cinco passagens pelo tensor (média, variância,
+    subtração, divisão, escala); a fundida faz uma. O resultado difere só no arredondamento.
+    """
+
+    def forward(self, x):
+        return F.layer_norm(x, self.scale.shape, self.scale, self.shift, self.eps)
+
+
+class GELUFast(GELU):
+    """A mesma GELU de tangente hiperbólica, num kernel só (`F.gelu(approximate="tanh")`)."""
+
+    def forward(self, x):
+        return F.gelu(x, approximate="tanh")
+
+
+# As versões rápidas que cfg["fast_kernels"] = True põe no lugar das da aula.
+FAST_VARIANTS = {LayerNorm: LayerNormFast, GELU: GELUFast}
+
+
+def fast_variant(layer_class, cfg):
+    """A classe a usar: a versão fundida de `layer_class` se cfg["fast_kernels"], senão a própria."""
+    if cfg.get("fast_kernels", False):
+        return FAST_VARIANTS.get(layer_class, layer_class)
+    return layer_class
+
+
 class FeedForward(nn.Module):
     """Duas camadas lineares com GELU no meio: (B, T, C) -> (B, T, 4C) -> (B, T, C).
 
@@ -44,7 +75,7 @@ class FeedForward(nn.Module):
         super().__init__()
         self.layers = nn.Sequential(
             nn.Linear(cfg["emb_dim"], 4 * cfg["emb_dim"]),
-            GELU(),
+            fast_variant(GELU, cfg)(),
             nn.Linear(4 * cfg["emb_dim"], cfg["emb_dim"]),
         )
 

@@ -24,7 +24,7 @@ from .gpt import GPTModel
 from .gpu import autocast_context, check_bf16, to_device
 from .tokenizer import get_tokenizer
 from .utils import get_device
-from .validation import check_non_negative_int, check_positive_int
+from .validation import check_non_negative_int, check_positive_int, check_token_ids
 
 # O GPT de caracteres da trilha GPTLab (notebooks 09 a 11 e scripts/benchmark_training.py):
 # o mesmo GPTModel das aulas, em tamanho de CPU. vocab_size = os 115 caracteres do conto de Machado.
@@ -37,6 +37,7 @@ CHAR_GPT_CONFIG = {
     "drop_rate": 0.0,  # o modelo é pequeno para o texto: quase não há sobreajuste a evitar
     "qkv_bias": False,
     "use_sdpa": True,  # F.scaled_dot_product_attention: o mesmo cálculo, mais rápido
+    "fast_kernels": True,  # LayerNorm e GELU fundidas (F.layer_norm, F.gelu): idem
 }
 
 # Como treiná-lo (argumentos de `train`), escolhidos para chegar rápido numa CPU de 2 núcleos.
@@ -93,12 +94,27 @@ def estimate_loss(model, batches, device):
     """Perda média nos lotes fixos `batches` (lista de (x, y)), com o modelo em modo de avaliação."""
     was_training = model.training
     model.eval()  # desliga o dropout
-    total, count = 0.0, 0
+    total, count = torch.zeros((), dtype=torch.float64, device=device), 0
     for x, y in batches:
-        total += batch_loss(model, x.to(device), y.to(device)).item() * y.numel()
+        # a soma fica no device: um .item() só no fim, em vez de uma espera por lote
+        total += batch_loss(model, x.to(device), y.to(device)).double() * y.numel()
         count += y.numel()
     model.train(was_training)
-    return total / count
+    return total.item() / count
+
+
+def evaluation_batches(token_ids, batch_size, context_length, num_batches):
+    """As janelas de `fixed_batches(..., batch_size, ..., num_batches)`, em menos lotes, maiores.
+
+    A perda média é a mesma (as mesmas janelas), mas cada forward processa até 4 lotes de
+    treino de uma vez (sem passar de 16.384 tokens, para caber na memória): menos chamadas,
+    menos tempo de avaliação. Devolve uma lista de (x, y), cada um (B', T).
+    """
+    batches = fixed_batches(token_ids, batch_size, context_length, num_batches)
+    size = max(1, min(4 * batch_size, 16_384 // context_length))
+    x = torch.cat([x for x, _ in batches])
+    y = torch.cat([y for _, y in batches])
+    return list(zip(x.split(size), y.split(size)))
 
 
 def tokenizer_to_dict(tokenizer):
@@ -331,7 +347,7 @@ def train(
     settings = {k: v for k, v in locals().items() if k not in not_settings}
     check_train_settings(settings)
     parallel = DataParallel.current()
-    micro_batch = micro_batch_size(batch_size, accum_steps, parallel.world_size)
+    micro_batch_size(batch_size, accum_steps, parallel.world_size)  # confere que o lote se divide
     settings["checkpoint_path"] = None if checkpoint_path is None else str(checkpoint_path)
     settings["device"] = None if device is None else str(device)
     settings["world_size"] = parallel.world_size
@@ -345,15 +361,12 @@ def train(
     context_length = model.cfg["context_length"]
     train_ids = as_token_tensor(train_ids, "train_ids")
     val_ids = as_token_tensor(val_ids, "val_ids")
-    # avaliação em pedaços do tamanho do passo (cabem na memória), nas mesmas janelas de sempre
-    pieces_per_batch = batch_size // micro_batch
+    for ids, name in ((train_ids, "train_ids"), (val_ids, "val_ids")):
+        # confere os IDs do texto inteiro uma vez; cada forward pode então pular a conferência
+        check_token_ids(ids.unsqueeze(0), model.cfg["vocab_size"], name=name)
     eval_sets = {
-        "train_loss": fixed_batches(
-            train_ids, micro_batch, context_length, (eval_batches or 20) * pieces_per_batch
-        ),
-        "val_loss": fixed_batches(
-            val_ids, micro_batch, context_length, eval_batches and eval_batches * pieces_per_batch
-        ),
+        "train_loss": evaluation_batches(train_ids, batch_size, context_length, eval_batches or 20),
+        "val_loss": evaluation_batches(val_ids, batch_size, context_length, eval_batches),
     }
     optimizer = make_optimizer(model, learning_rate, weight_decay)
     batch_generator = torch.Generator().manual_seed(seed)
@@ -395,6 +408,7 @@ def train(
 
     bar = progress_bar(max_steps, step, max_seconds, disable=not (show_progress and parallel.is_main))
     interrupted = keyboard_interrupt = False
+    check_inputs, model.check_inputs = getattr(model, "check_inputs", True), False
     try:
         while step < max_steps:
             if step % eval_interval == 0 and (not history["step"] or history["step"][-1] != step):
@@ -425,6 +439,7 @@ def train(
         interrupted = keyboard_interrupt = True
     finally:
         bar.close()
+        model.check_inputs = check_inputs
 
     if checkpoint_path is not None and parallel.is_main:
         rng = {"torch": torch.get_rng_state(), "batches": batch_generator.get_state()}

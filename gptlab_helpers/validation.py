@@ -3,11 +3,13 @@
 import torch
 
 
-def check_token_ids(idx, vocab_size, context_length=None, name="in_idx"):
+def check_token_ids(idx, vocab_size, context_length=None, name="in_idx", check_values=True):
     """Confere um lote de IDs de tokens de forma (B, T) antes de entrar no modelo.
 
     Levanta `TypeError`/`ValueError` em português quando `idx` não é um tensor 2-D de
     inteiros, tem IDs fora de [0, vocab_size) ou é mais longo que `context_length`.
+    `check_values=False` pula só a conferência dos IDs (min/max), a única que lê os valores
+    do tensor (na GPU, ela faz a CPU esperar a placa).
     """
     if not isinstance(idx, torch.Tensor):
         raise TypeError(
@@ -24,7 +26,7 @@ def check_token_ids(idx, vocab_size, context_length=None, name="in_idx"):
         raise ValueError(
             f"{name} deve ter 2 dimensões (B, T) = (lote, tokens), mas tem forma {tuple(idx.shape)};{hint}"
         )
-    if idx.numel() > 0:
+    if check_values and idx.numel() > 0:
         low, high = int(idx.min()), int(idx.max())
         if low < 0 or high >= vocab_size:
             bad = low if low < 0 else high

@@ -10,6 +10,12 @@ Uso (na raiz do repositório):
     python scripts/benchmark_training.py                   # nossa receita, 10 minutos
     python scripts/benchmark_training.py --recipe gptlab   # a receita de CPU do GPTLab
     python scripts/benchmark_training.py --minutes 1.5     # verificação rápida
+    python scripts/benchmark_training.py --peer hf --minutes 1.5   # ao lado do GPT2LMHeadModel
+
+Com `--peer hf` (precisa do extra `bench`: pip install -e ".[bench]") os dois modelos têm a mesma
+forma, 4 camadas, 4 cabeças, 128 dimensões e contexto 64, e são treinados pela mesma função
+`train`, com os mesmos lotes, a mesma taxa de aprendizado e as mesmas avaliações, cada um por
+`--minutes`: o nosso GPTModel (com `fast_kernels`) e o `GPT2LMHeadModel` do `transformers`.
 
 Sem internet, aponte GPTLAB_CORPUS_DIR para a pasta com machado_de_assis_conto.txt.
 """
@@ -20,6 +26,8 @@ import platform
 import time
 
 import torch
+import torch.nn as nn
+from hf_peer import hf_gpt2
 
 from gptlab_helpers import GPTModel
 from gptlab_helpers.char_tokenizer import CharTokenizer
@@ -49,6 +57,22 @@ RECIPES = {
     # A do pacote (notebook 09): o mesmo GPTModel, escolhas feitas para a CPU.
     "rapida": {"model": CHAR_GPT_CONFIG, "train": CHAR_TRAIN_SETTINGS},
 }
+
+
+# A largura da comparação com o Hugging Face: a mesma do nanoGPT na issue 12.
+PEER_MODEL = {"context_length": 64, "emb_dim": 128, "n_heads": 4, "n_layers": 4, "drop_rate": 0.0}
+
+
+class HFGPT2(nn.Module):
+    """GPT2LMHeadModel com a interface do GPTModel: IDs (B, T) -> logits (B, T, V), e um `cfg`."""
+
+    def __init__(self, cfg):
+        super().__init__()
+        self.cfg = cfg
+        self.hf = hf_gpt2(cfg, use_cache=False)  # no treino não há cache a guardar
+
+    def forward(self, in_idx):
+        return self.hf(input_ids=in_idx).logits
 
 
 def build_model(recipe, vocab_size, seed):
@@ -87,6 +111,49 @@ def report(history, budget_seconds, load_before, load_after):
     print(f"carga média da máquina (1, 5, 15 min): antes {load_before}, depois {load_after}")
 
 
+def run(model, recipe, train_ids, val_ids, budget, seed, show_progress=False):
+    """Treina `model` por `budget` segundos com a receita; devolve (histórico, segundos)."""
+    start = time.perf_counter()
+    history = train(
+        model,
+        train_ids,
+        val_ids,
+        max_steps=10**9,  # quem para o treino é o relógio
+        max_seconds=budget,
+        device="cpu",
+        seed=seed,
+        show_progress=show_progress,
+        **recipe["train"],
+    )
+    return history, time.perf_counter() - start
+
+
+def compare_with_hf(args, train_ids, val_ids, vocab_size):
+    """Treina o nosso GPTModel e o GPT2LMHeadModel, mesma forma e mesmos lotes, e imprime os dois."""
+    recipe = {"model": {**PEER_MODEL, "fast_kernels": True}, "train": RECIPES[args.recipe]["train"]}
+    budget = 60 * args.minutes
+    print(f"modelo {PEER_MODEL}, treino {recipe['train']}, {budget:.0f} s cada")
+    rows = {}
+    for name in ("nosso GPTModel", "HF GPT2LMHeadModel"):
+        model = build_model(recipe, vocab_size, args.seed)
+        if name.startswith("HF"):
+            torch.manual_seed(args.seed)
+            model = HFGPT2(model.cfg)
+        load = tuple(round(x, 1) for x in os.getloadavg())
+        history, seconds = run(model, recipe, train_ids, val_ids, budget, args.seed)
+        parameters = sum(p.numel() for p in model.parameters())
+        rows[name] = (parameters, history, seconds, load)
+    print(f"\n{'modelo':<20}{'parâmetros':>12}{'passos':>8}{'tokens/s':>10}{'validação':>11}  carga antes")
+    for name, (parameters, history, seconds, load) in rows.items():
+        speed = history["tokens"][-1] / seconds
+        print(
+            f"{name:<20}{parameters:>12,}{history['step'][-1]:>8}{speed:>10,.0f}"
+            f"{history['val_loss'][-1]:>11.3f}  {load}"
+        )
+    ours, theirs = (history["tokens"][-1] / seconds for _, history, seconds, _ in rows.values())
+    print(f"razão de tokens/s (avaliações incluídas), nosso / HF: {ours / theirs:.2f}x")
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description="Benchmark de treino do GPT de caracteres (Machado de Assis)."
@@ -99,6 +166,12 @@ def parse_args(argv=None):
         "--threads", type=int, default=None, help="threads do PyTorch (padrão: as do sistema)"
     )
     parser.add_argument("--seed", type=int, default=123, help="semente dos pesos e dos lotes (padrão: 123)")
+    parser.add_argument(
+        "--peer",
+        choices=["hf"],
+        default=None,
+        help="treinar também o GPT2LMHeadModel (transformers), lado a lado",
+    )
     return parser.parse_args(argv)
 
 
@@ -110,27 +183,20 @@ def main(argv=None):
     text = load_corpus("machado_de_assis_conto")
     tokenizer = CharTokenizer.from_text(text)
     train_ids, val_ids = train_val_split(tokenizer.encode(text))
+    print(
+        f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, torch {torch.__version__}"
+    )
+    if args.peer == "hf":
+        compare_with_hf(args, train_ids, val_ids, tokenizer.n_vocab)
+        return
     model = build_model(recipe, tokenizer.n_vocab, args.seed)
     budget = 60 * args.minutes
     parameters = sum(p.numel() for p in model.parameters())
     print(f"receita {args.recipe!r}: {parameters:,} parâmetros, {recipe['model']}")
     print(f"treino {recipe['train']}")
-    print(
-        f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, torch {torch.__version__}"
-    )
     load_before = tuple(round(x, 2) for x in os.getloadavg())
-    start = time.perf_counter()
-    history = train(
-        model,
-        train_ids,
-        val_ids,
-        max_steps=10**9,  # quem para o treino é o relógio
-        max_seconds=budget,
-        device="cpu",
-        seed=args.seed,
-        **recipe["train"],
-    )
-    print(f"\ntempo total: {time.perf_counter() - start:.1f} s")
+    history, seconds = run(model, recipe, train_ids, val_ids, budget, args.seed, show_progress=True)
+    print(f"\ntempo total: {seconds:.1f} s")
     report(history, budget, load_before, tuple(round(x, 2) for x in os.getloadavg()))
     # fora do cronômetro: a perda do modelo final na validação inteira, sem amostragem
     full_val = fixed_batches(val_ids, 64, model.cfg["context_length"])

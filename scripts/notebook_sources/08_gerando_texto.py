@@ -212,6 +212,141 @@ print("mesmos IDs do pacote:", torch.equal(ids, out))
 print(token_ids_to_text(ids, tokenizer))
 
 # %% [markdown]
+# ## 7. KV cache: não recalcular o passado
+#
+# A cada passo, `generate_text_simple` passa a sequência **inteira** pelo modelo, embora só
+# precise dos logits da última posição. Muito desse trabalho se repete: por causa da máscara
+# causal, a chave e o valor de uma posição dependem só dela e das anteriores, que não mudam
+# quando um token entra no fim. Então podemos **guardar** as chaves e os valores de cada camada
+# (o *KV cache*) e, a cada passo, calcular só os do token novo.
+#
+# Vamos ver isso na atenção do primeiro bloco. A entrada `x` são os embeddings dos 4 tokens de
+# "Hello, I am"; primeiro, a atenção de sempre, com as 4 posições de uma vez:
+
+# %%
+att = model.trf_blocks[0].att  # a MultiHeadAttention da aula, já com os pesos do modelo
+with torch.no_grad():
+    x = model.tok_emb(encoded_tensor) + model.pos_emb(torch.arange(4))  # (1, 4, 768)
+    full = att(x)  # (1, 4, 768)
+print("saída da atenção com as 4 posições:", full.shape)
+
+# %% [markdown]
+# Agora em dois tempos. Os 3 primeiros tokens já passaram pelo modelo: guardamos as chaves e os
+# valores deles, na forma `(B, cabeças, T, head_dim)`. Chega o 4º token: calculamos a consulta,
+# a chave e o valor **só dele** e juntamos a chave e o valor aos guardados.
+
+# %%
+with torch.no_grad():
+    cached_keys = att.split_heads(att.W_key(x[:, :3]))  # (1, 12, 3, 64): o que fica guardado
+    cached_values = att.split_heads(att.W_value(x[:, :3]))
+    new = x[:, 3:]  # só o token novo: (1, 1, 768)
+    query = att.split_heads(att.W_query(new))  # (1, 12, 1, 64)
+    keys = torch.cat([cached_keys, att.split_heads(att.W_key(new))], dim=2)  # (1, 12, 4, 64)
+    values = torch.cat([cached_values, att.split_heads(att.W_value(new))], dim=2)
+
+    scores = query @ keys.transpose(2, 3)  # (1, 12, 1, 4): uma linha só
+    weights = torch.softmax(scores / att.head_dim**0.5, dim=-1)
+    context = (weights @ values).transpose(1, 2).reshape(1, 1, att.d_out)  # (1, 1, 768)
+    step = att.out_proj(context)
+
+print("chaves guardadas:", tuple(cached_keys.shape), "-> com o token novo:", tuple(keys.shape))
+print("escores do token novo:", tuple(scores.shape))
+print("linha da máscara causal do 4º token:", att.mask[3, :4].tolist())
+print("igual à última posição do cálculo completo:", torch.allclose(step, full[:, 3:], atol=1e-6))
+
+# %% [markdown]
+# O resultado é o mesmo da última posição do cálculo completo, com uma fração do trabalho:
+#
+# - **O que é guardado**: as chaves e os valores de cada camada, `(1, 12, T, 64)` cada; as
+#   consultas não, porque só a do token novo é usada.
+# - **Por que a máscara encolhe para uma linha**: o token novo consulta sozinho, então os
+#   escores têm uma linha só, `(1, 12, 1, 4)`. Todas as posições guardadas são o passado dele:
+#   a linha da máscara que lhe cabe, `[0, 0, 0, 0]`, não esconde nada. Com vários tokens novos de
+#   uma vez (o contexto inicial, por exemplo), a máscara são as **últimas** linhas da triangular.
+#
+# O pacote faz o mesmo com `layer_cache`: um `LayerKVCache` guarda chaves e valores, e a atenção
+# recebe só os tokens que ainda não viu.
+
+# %%
+from gptlab_helpers.kv_cache import LayerKVCache
+
+layer_cache = LayerKVCache(max_length=GPT_CONFIG_124M["context_length"])
+with torch.no_grad():
+    att(x[:, :3], layer_cache=layer_cache)  # os 3 primeiros tokens entram no cache
+    step_from_package = att(x[:, 3:], layer_cache=layer_cache)  # depois, só o 4º
+print("posições no cache:", layer_cache.offset)
+print("igual ao cálculo completo:", torch.allclose(step_from_package, full[:, 3:], atol=1e-6))
+
+# %% [markdown]
+# **Quanta memória?** Por token, cada uma das 12 camadas guarda uma chave e um valor de 768
+# números (12 cabeças x 64), de 4 bytes cada: 2 x 12 x 768 x 4 bytes.
+
+# %%
+from gptlab_helpers.kv_cache import kv_cache_bytes_per_token
+
+per_token = kv_cache_bytes_per_token(GPT_CONFIG_124M)
+print(f"por token: {per_token:,} bytes = {per_token / 1024:.0f} KiB")
+print(f"contexto cheio (1024 tokens): {per_token * 1024 / 1024**2:.0f} MiB por sequência")
+
+# %% [markdown]
+# São 72 KiB por token, e 72 MiB com o contexto inteiro de 1024 tokens, por sequência do lote:
+# pouco perto dos cerca de 650 MB dos pesos do modelo de 124M em float32. É o preço, em memória,
+# de não refazer as contas.
+#
+# `generate` (do pacote) usa o cache por padrão (`use_cache=True`) e gera os mesmos tokens que
+# sem ele. Quando a sequência passa de `context_size` tokens, a janela desliza, as posições de
+# todos os tokens mudam e o cache é refeito com os últimos `context_size` tokens. Quanto tempo
+# cada um leva para gerar 20 tokens?
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+import time
+
+from gptlab_helpers import generate
+
+context_size = GPT_CONFIG_124M["context_length"]
+timings, outputs = {}, {}
+for use_cache in (False, True):
+    start = time.perf_counter()
+    outputs[use_cache] = generate(model, encoded_tensor, 20, context_size, use_cache=use_cache)
+    timings[use_cache] = time.perf_counter() - start
+print(f"sem cache: {timings[False]:.2f} s | com cache: {timings[True]:.2f} s")
+print(f"{timings[False] / timings[True]:.1f} vezes mais rápido com o cache")
+
+# %%
+print("mesmos tokens com e sem cache:", torch.equal(outputs[True], outputs[False]))
+
+# %% [markdown]
+# Os tempos dependem da máquina (e de quanto ela está ocupada), mas o cache ganha, e a vantagem
+# cresce com o comprimento do texto: sem cache o passo t processa t tokens; com cache, um.
+# `scripts/benchmark_generation.py` compara os dois caminhos com o `transformers` do Hugging Face.
+
+# %% [markdown]
+# ## 8. Vendo o texto sair
+#
+# Com o cache, cada token sai logo depois do anterior, e dá para mostrar o texto enquanto ele é
+# gerado. `generate_stream` entrega cada token novo, `(B, 1)`, assim que é escolhido; com
+# `print(..., end="", flush=True)` o texto aparece aos poucos na tela. Decodificamos o texto
+# inteiro a cada passo e imprimimos só o trecho novo: um caractere acentuado pode ocupar dois
+# tokens do GPT-2, e decodificar um token sozinho o quebraria.
+
+# %%
+from gptlab_helpers.generation import generate_stream
+
+ids = encoded_tensor[0].tolist()
+shown = tokenizer.decode(ids)
+print(shown, end="", flush=True)
+for next_token in generate_stream(model, encoded_tensor, 20, context_size):
+    ids.append(next_token.item())
+    text = tokenizer.decode(ids)
+    print(text[len(shown) :], end="", flush=True)  # só o trecho novo
+    shown = text
+print()
+
+# %% [markdown]
+# Os primeiros seis tokens são os mesmos da seção 4: a geração é gulosa e o modelo é o mesmo.
+
+# %% [markdown]
 # ## Perguntas frequentes
 #
 # **Por que usar só a última posição dos logits?**

@@ -1,0 +1,56 @@
+"""cfg["fast_kernels"]: kernels fundidos com os mesmos parâmetros e os mesmos números (até 1e-5)."""
+
+import pytest
+import torch
+
+from gptlab_helpers import GELU, GPT_CONFIG_124M, GPTModel, LayerNorm, validate_config
+from gptlab_helpers.layers import GELUFast, LayerNormFast, fast_variant
+
+
+def twins(cfg):
+    """O mesmo modelo com e sem fast_kernels, criados com a mesma semente."""
+    torch.manual_seed(123)
+    teaching = GPTModel(cfg).eval()
+    torch.manual_seed(123)
+    fast = GPTModel({**cfg, "fast_kernels": True}).eval()
+    return teaching, fast
+
+
+def test_fast_layers_agree_with_the_lesson_layers():
+    torch.manual_seed(0)
+    x = torch.randn(2, 5, 32) * 3 + 1
+    norm, fast_norm = LayerNorm(32), LayerNormFast(32)
+    with torch.no_grad():
+        norm.scale.uniform_(0.5, 1.5)
+        norm.shift.uniform_(-1, 1)
+    fast_norm.load_state_dict(norm.state_dict())
+    torch.testing.assert_close(fast_norm(x), norm(x), atol=1e-5, rtol=0)
+    torch.testing.assert_close(GELUFast()(x), GELU()(x), atol=1e-5, rtol=0)
+    assert fast_variant(LayerNorm, {"fast_kernels": True}) is LayerNormFast
+    assert fast_variant(LayerNorm, {}) is LayerNorm
+
+
+def test_fast_model_has_the_same_parameters_and_outputs(tiny_cfg):
+    teaching, fast = twins(tiny_cfg)
+    assert isinstance(fast.trf_blocks[0].norm1, LayerNormFast)
+    assert isinstance(fast.trf_blocks[0].ff.layers[1], GELUFast)
+    assert fast.trf_blocks[0].att.use_sdpa
+    # mesma ordem de criação: os mesmos pesos, com os mesmos nomes (checkpoints servem aos dois)
+    fast_state = fast.state_dict()
+    for name, tensor in teaching.state_dict().items():
+        assert torch.equal(fast_state[name], tensor), name
+    idx = torch.randint(0, tiny_cfg["vocab_size"], (3, 8), generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        torch.testing.assert_close(fast(idx), teaching(idx), atol=1e-5, rtol=0)
+
+
+@pytest.mark.slow
+def test_fast_gpt2_small_is_within_1e_5_of_the_lesson_path(batch):
+    teaching, fast = twins(GPT_CONFIG_124M)
+    with torch.no_grad():
+        torch.testing.assert_close(fast(batch), teaching(batch), atol=1e-5, rtol=0)
+
+
+def test_fast_kernels_must_be_a_bool(tiny_cfg):
+    with pytest.raises(ValueError, match="cfg\\['fast_kernels'\\] deve ser True ou False"):
+        validate_config({**tiny_cfg, "fast_kernels": "sim"})
