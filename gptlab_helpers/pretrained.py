@@ -145,6 +145,11 @@ def hub_is_reachable(timeout=5.0):
         return False
 
 
+def hub_offline_mode():
+    """True se HF_HUB_OFFLINE=1 (ou TRANSFORMERS_OFFLINE=1): nada de rede, só o cache."""
+    return bool(hub_constants.HF_HUB_OFFLINE)
+
+
 def download_gpt2(size="small", cache_dir=None, timeout=10.0):
     """Baixa `config.json` e `model.safetensors` do GPT-2 `size`; devolve a pasta dos dois.
 
@@ -154,7 +159,7 @@ def download_gpt2(size="small", cache_dir=None, timeout=10.0):
     os arquivos.
     """
     repo_id = gpt2_repo_id(size)
-    offline = hub_constants.is_offline_mode() or not hub_is_reachable(timeout)
+    offline = hub_offline_mode() or not hub_is_reachable(timeout)
     try:
         paths = [
             hf_hub_download(
@@ -164,7 +169,7 @@ def download_gpt2(size="small", cache_dir=None, timeout=10.0):
         ]
     except OSError as error:  # sem conexão, arquivo fora do cache, erro HTTP do Hub
         reason = "sem conexão com " + hub_constants.ENDPOINT if offline else f"o Hub respondeu: {error}"
-        if hub_constants.is_offline_mode():
+        if hub_offline_mode():
             reason = "o modo offline do Hugging Face está ligado (HF_HUB_OFFLINE=1)"
         raise GPT2DownloadError(
             f"não consegui baixar {repo_id} ({reason}), e os arquivos não estão no cache. "
@@ -221,31 +226,34 @@ def load_gpt2_folder(folder, device="cpu"):
 
 
 # --- o GPT-2 minúsculo de reserva ------------------------------------------------------------
-def tiny_gpt2_state_dict(hf_config, seed=0, prefix=""):
+def tiny_gpt2_state_dict(hf_config, seed=0, std=0.02, prefix=""):
     """Pesos aleatórios com as chaves e formas do Hugging Face (Conv1D: entrada x saída).
 
-    Sorteados como na inicialização do GPT-2 (normal com desvio 0,02; normas com 1 e 0).
-    Inclui o buffer `attn.bias` da máscara, como nos arquivos antigos do Hub.
+    Matrizes e bias sorteados de uma normal com desvio `std` (0,02 é o da inicialização do
+    GPT-2); as normas, em torno de 1 (scale) e de 0 (shift). Inclui o buffer `attn.bias` da
+    máscara causal, como nos arquivos do Hub. `prefix="transformer."` dá as chaves do
+    GPT2LMHeadModel.
     """
     generator = torch.Generator().manual_seed(seed)
     emb, positions = hf_config["n_embd"], hf_config["n_positions"]
 
-    def normal(*shape):
-        return torch.randn(*shape, generator=generator) * 0.02
+    def normal(*shape, mean=0.0):
+        return mean + torch.randn(*shape, generator=generator) * std
 
+    mask = torch.tril(torch.ones(positions, positions)).view(1, 1, positions, positions)
     state = {"wte.weight": normal(hf_config["vocab_size"], emb), "wpe.weight": normal(positions, emb)}
     for i in range(hf_config["n_layer"]):
         block = f"h.{i}."
         state |= {
-            block + "ln_1.weight": torch.ones(emb), block + "ln_1.bias": torch.zeros(emb),
-            block + "attn.bias": torch.tril(torch.ones(positions, positions)).view(1, 1, positions, positions),
-            block + "attn.c_attn.weight": normal(emb, 3 * emb), block + "attn.c_attn.bias": torch.zeros(3 * emb),
-            block + "attn.c_proj.weight": normal(emb, emb), block + "attn.c_proj.bias": torch.zeros(emb),
-            block + "ln_2.weight": torch.ones(emb), block + "ln_2.bias": torch.zeros(emb),
-            block + "mlp.c_fc.weight": normal(emb, 4 * emb), block + "mlp.c_fc.bias": torch.zeros(4 * emb),
-            block + "mlp.c_proj.weight": normal(4 * emb, emb), block + "mlp.c_proj.bias": torch.zeros(emb),
+            block + "ln_1.weight": normal(emb, mean=1.0), block + "ln_1.bias": normal(emb),
+            block + "attn.bias": mask,
+            block + "attn.c_attn.weight": normal(emb, 3 * emb), block + "attn.c_attn.bias": normal(3 * emb),
+            block + "attn.c_proj.weight": normal(emb, emb), block + "attn.c_proj.bias": normal(emb),
+            block + "ln_2.weight": normal(emb, mean=1.0), block + "ln_2.bias": normal(emb),
+            block + "mlp.c_fc.weight": normal(emb, 4 * emb), block + "mlp.c_fc.bias": normal(4 * emb),
+            block + "mlp.c_proj.weight": normal(4 * emb, emb), block + "mlp.c_proj.bias": normal(emb),
         }  # fmt: skip
-    state |= {"ln_f.weight": torch.ones(emb), "ln_f.bias": torch.zeros(emb)}
+    state |= {"ln_f.weight": normal(emb, mean=1.0), "ln_f.bias": normal(emb)}
     return {prefix + key: value for key, value in state.items()}
 
 
@@ -261,7 +269,9 @@ def write_tiny_gpt2(folder, seed=0, hf_config=None):
     folder.mkdir(parents=True, exist_ok=True)
     weights = folder / WEIGHTS_FILE
     temporary = folder / f".{WEIGHTS_FILE}.{os.getpid()}.tmp"
-    save_file(tiny_gpt2_state_dict(hf_config, seed), str(temporary))
+    # clone: save_file recusa tensores que dividem memória (a mesma máscara em todos os blocos)
+    state = {key: value.clone() for key, value in tiny_gpt2_state_dict(hf_config, seed).items()}
+    save_file(state, str(temporary))
     os.replace(temporary, weights)
     temporary = folder / f".{CONFIG_FILE}.{os.getpid()}.tmp"
     temporary.write_text(json.dumps(hf_config, indent=2), encoding="utf-8")
