@@ -11,16 +11,23 @@ import json
 import os
 import socket
 import tempfile
+import warnings
 from pathlib import Path
 from urllib.parse import urlparse
 
 import torch
-from huggingface_hub import constants as hub_constants
-from huggingface_hub import hf_hub_download
 from safetensors.torch import load_file, save_file
+from tqdm import TqdmWarning
 
 from .config import get_gpt2_config, gpt2_size_name, validate_config
 from .gpt import GPTModel
+
+with warnings.catch_warnings():
+    # sem ipywidgets, o tqdm.auto do huggingface_hub avisa (em vermelho) e usa a barra de texto,
+    # que funciona do mesmo jeito: o aviso só assustaria quem abre o notebook
+    warnings.simplefilter("ignore", TqdmWarning)
+    from huggingface_hub import constants as hub_constants
+    from huggingface_hub import hf_hub_download
 
 # tamanho (o nome de GPT2_SIZES) -> repositório do Hugging Face Hub com os pesos da OpenAI
 GPT2_REPO_IDS = {

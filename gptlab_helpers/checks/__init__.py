@@ -10,7 +10,18 @@ No notebook de exercícios da aula 06, por exemplo::
 O corretor do instrutor usa `EXERCISE_SETS[aula]` e `Exercise.evaluate(namespace)`.
 """
 
-from . import lesson01, lesson02, lesson03, lesson04, lesson05, lesson06, lesson07, lesson08
+from . import (
+    lesson01,
+    lesson02,
+    lesson03,
+    lesson04,
+    lesson05,
+    lesson06,
+    lesson07,
+    lesson08,
+    lesson12,
+    lesson14,
+)
 from .base import CheckResult, Exercise
 
 # número da aula -> exercícios do notebook exercises/NN_*.ipynb, na ordem
@@ -20,5 +31,8 @@ EXERCISE_SETS = {
         [lesson01, lesson02, lesson03, lesson04, lesson05, lesson06, lesson07, lesson08], start=1
     )
 }
+# "Próximos passos": as listas dos notebooks 12 a 14
+EXERCISE_SETS["12"] = lesson12.EXERCISES
+EXERCISE_SETS["14"] = lesson14.EXERCISES
 
 __all__ = ["EXERCISE_SETS", "CheckResult", "Exercise"]

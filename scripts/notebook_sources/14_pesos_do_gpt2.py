@@ -42,7 +42,11 @@ from gptlab_helpers.pretrained import GPT2_REPO_IDS
 
 for size, repo_id in GPT2_REPO_IDS.items():
     params = parameter_breakdown_from_config(get_gpt2_config(size, qkv_bias=True))["total_with_weight_tying"]
-    print(f"{size:<20} {repo_id:<30} {params / 1e6:>7.1f} M parâmetros {model_size_mb(params):>6,.0f} MB")
+    millions, megabytes = (
+        f"{params / 1e6:.1f}".replace(".", ","),
+        f"{model_size_mb(params):,.0f}".replace(",", "."),
+    )
+    print(f"{size:<20} {repo_id:<30} {millions:>7} M parâmetros {megabytes:>6} MB")
 
 # %% [markdown]
 # Os nomes dos tamanhos são os de `GPT2_SIZES` (aula 06), e os parâmetros são contados com
