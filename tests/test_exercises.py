@@ -18,7 +18,16 @@ import torch
 from nbclient import NotebookClient
 
 from gptlab_helpers.analysis import model_size_mb, parameter_breakdown_from_config
-from gptlab_helpers.checks import EXERCISE_SETS, lesson01, lesson03, lesson04, lesson07, lesson08
+from gptlab_helpers.checks import (
+    EXERCISE_SETS,
+    lesson01,
+    lesson03,
+    lesson04,
+    lesson07,
+    lesson08,
+    lesson12,
+    lesson14,
+)
 from gptlab_helpers.checks.modules import seeded
 from gptlab_helpers.config import GPT_CONFIG_124M, get_gpt2_config
 from gptlab_helpers.shortcut import ExampleDeepNeuralNetwork, gradient_means
@@ -35,6 +44,8 @@ LESSON_NAMES = [
     "06_distribuicao_de_parametros",
     "07_dropout_separado",
     "08_gerando_texto",
+    "12_pre_ln_vs_post_ln",
+    "14_pesos_do_gpt2",
 ]
 CHECK_CALL = re.compile(r"^q(\d+)\.check\(\)$", re.MULTILINE)
 
@@ -228,6 +239,13 @@ def leaked_answers(lesson):
     if lesson == "08":
         window_lengths = lesson08.q2.expected()
         return {str(window_lengths), f"no segundo, {window_lengths[1]}"}  # a lista e a frase que a lê
+    if lesson == "12":
+        return number_forms(lesson12.reference_norms("post")[0], 3) | number_forms(
+            lesson12.reference_norms("pre")[0], 3
+        )
+    if lesson == "14":
+        top_probability = lesson14.expected_top_k()[1][0]
+        return number_forms(top_probability, 3) | number_forms(top_probability, 4)
     raise ValueError(f"aula sem sentinelas: {lesson}")
 
 

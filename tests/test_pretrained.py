@@ -229,3 +229,17 @@ def test_offline_falls_back_to_the_tiny_random_model(monkeypatch, tmp_path, caps
 def test_hub_is_reachable_is_false_for_a_closed_port(monkeypatch):
     monkeypatch.setattr(pretrained.hub_constants, "ENDPOINT", "http://127.0.0.1:9")
     assert pretrained.hub_is_reachable(timeout=1.0) is False
+
+
+def test_offline_mode_uses_only_the_cache_and_says_why(fake_hub, monkeypatch):
+    monkeypatch.setattr(pretrained.hub_constants, "HF_HUB_OFFLINE", True)
+    calls = []
+
+    def offline(repo_id, filename, **options):
+        calls.append(options["local_files_only"])
+        raise LocalEntryNotFoundError("fora do cache")
+
+    monkeypatch.setattr(pretrained, "hf_hub_download", offline)
+    with pytest.raises(GPT2DownloadError, match="HF_HUB_OFFLINE=1"):
+        download_gpt2("small")
+    assert calls == [True]

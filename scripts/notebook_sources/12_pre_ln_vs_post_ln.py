@@ -182,10 +182,12 @@ plt.show()
 # ## 4. Treinar com cada posição, com e sem aquecimento
 #
 # Agora o teste que importa: treinar. Seis treinos do GPT de caracteres (4 blocos), um por
-# combinação de posição da norma (`pre`, `post`, `none`) e de aquecimento (30 passos de
+# combinação de posição da norma (`pre`, `post`, `none`) e de aquecimento (20 passos de
 # aquecimento ou nenhum). Todos com a mesma semente, os mesmos lotes e o **mesmo orçamento**:
-# 150 passos com lotes de 16 janelas (um número de passos, e não de segundos, para que o
-# resultado seja o mesmo em qualquer máquina; o tempo de cada treino também é medido).
+# 60 passos com lotes de 16 janelas (um número de passos, e não de segundos, para que o
+# resultado seja o mesmo em qualquer máquina; o tempo de cada treino também é medido). É pouco
+# para um bom modelo, mas é no começo do treino que a posição da norma e o aquecimento decidem
+# se ele vai andar ou desandar.
 #
 # A taxa de aprendizado é 0,03, cinco vezes a da receita do notebook 09 (6e-3): uma taxa alta
 # é o que separa um bloco estável de um instável. O resto é a receita de sempre: AdamW, corte
@@ -195,15 +197,15 @@ plt.show()
 # NBVAL_IGNORE_OUTPUT
 from gptlab_helpers.norm_experiments import train_norm_variants
 
-settings = {"max_steps": 150, "learning_rate": 3e-2, "batch_size": 16, "eval_interval": 15, "eval_batches": 4}
-histories = train_norm_variants(CHAR_GPT_CONFIG, train_ids, val_ids, warmups=[30, 0], **settings)
+settings = {"max_steps": 60, "learning_rate": 3e-2, "batch_size": 16, "eval_interval": 10, "eval_batches": 4}
+histories = train_norm_variants(CHAR_GPT_CONFIG, train_ids, val_ids, warmups=[20, 0], **settings)
 print(f"tempo total: {sum(h['wall_seconds'] for h in histories.values()):.0f} s")
 
 # %%
 from gptlab_helpers.norm_experiments import plot_norm_variant_losses
 
 ax = plot_norm_variant_losses(histories)
-initial_loss = histories[("pre", 30)]["val_loss"][0]
+initial_loss = histories[("pre", 20)]["val_loss"][0]
 ax.axhline(initial_loss, color="gray", linewidth=1, linestyle=":", label="perda inicial")
 ax.legend(fontsize="small")
 plt.show()
@@ -211,7 +213,7 @@ plt.show()
 # %% [markdown]
 # **Quando um treino diverge?** Dizemos que divergiu se a perda de validação vira `nan` ou
 # infinito, ou se termina **acima da perda inicial** (a do modelo aleatório, ≈ 4,9): depois de
-# 150 passos ele sabe menos que no começo. A tabela mostra a perda final de cada treino, o
+# 60 passos ele sabe menos que no começo. A tabela mostra a perda final de cada treino, o
 # veredito e o tempo de relógio:
 
 # %%

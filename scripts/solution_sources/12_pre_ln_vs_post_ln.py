@@ -81,15 +81,22 @@ q1.check()
 # %%
 x, y = gradient_batch()
 
+
 ### BEGIN SOLUTION
 def block_norms(position):
     torch.manual_seed(123)
     model = GPTModel(dict(GRADIENT_CONFIG, norm_position=position))
     loss = nn.functional.cross_entropy(model(x).flatten(0, 1), y.flatten())
     loss.backward()
-    return [torch.sqrt(sum((p.grad**2).sum() for p in block.parameters())).item() for block in model.trf_blocks]
+    return [
+        torch.sqrt(sum((p.grad**2).sum() for p in block.parameters())).item() for block in model.trf_blocks
+    ]
 
 
+### END SOLUTION
+
+
+### BEGIN SOLUTION
 pre_norms = block_norms("pre")
 post_norms = block_norms("post")
 ### END SOLUTION

@@ -48,6 +48,7 @@ print("algumas chaves nossas:", [key for key in model.state_dict() if key.starts
 #
 # A chave `attn.c_attn` fica de fora: ela se divide em três (query, key e value).
 
+
 # %%
 ### BEGIN SOLUTION
 def hf_key_to_ours(key):
@@ -61,6 +62,8 @@ def hf_key_to_ours(key):
     if module.startswith("ln_"):
         parameter = {"weight": "scale", "bias": "shift"}[parameter]
     return f"{prefix}{names[module]}.{parameter}"
+
+
 ### END SOLUTION
 
 
