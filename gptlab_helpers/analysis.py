@@ -2,7 +2,7 @@
 
 import torch
 
-from .config import validate_config
+from .config import norm_position, validate_config
 
 # nome do componente -> rótulo em português (a ordem é a do caminho dos dados)
 COMPONENT_LABELS = {
@@ -64,10 +64,16 @@ def parameter_breakdown_from_config(cfg):
         "positional_embedding": context * emb,
         "attention": layers * (qkv + out_proj),
         "feed_forward": layers * feed_forward,
-        "layer_norms": (2 * layers + 1) * 2 * emb,  # scale e shift de cada norma
+        "layer_norms": norm_count(cfg) * 2 * emb,  # scale e shift de cada norma
         "output_head": emb * vocab,
     }
     return with_totals(counts)
+
+
+def norm_count(cfg):
+    """Quantas LayerNorms o modelo tem: duas por bloco e a final (Pre-LN), sem a final (Post-LN) ou 0."""
+    per_block = 0 if norm_position(cfg) == "none" else 2 * cfg["n_layers"]
+    return per_block + (1 if norm_position(cfg) == "pre" else 0)
 
 
 def with_totals(counts):

@@ -28,6 +28,22 @@ GPT2_SIZES = {
 REQUIRED_KEYS = ("vocab_size", "context_length", "emb_dim", "n_heads", "n_layers", "qkv_bias")
 SPLIT_DROPOUT_KEYS = ("drop_rate_emb", "drop_rate_attn", "drop_rate_shortcut")
 
+# Onde fica a normalização em cada bloco (aula 12): "pre" é o GPT-2 (o padrão, o do livro),
+# "post" é o transformer original de 2017 e "none" tira a normalização dos blocos.
+NORM_POSITIONS = ("pre", "post", "none")
+
+
+def gpt2_size_name(size):
+    """O nome completo em GPT2_SIZES de um tamanho: "medium" -> "gpt2-medium (355M)".
+
+    Aceita "small", "medium", "large", "xl" ou o próprio nome completo.
+    """
+    matches = [name for name in GPT2_SIZES if name == size or name.startswith(f"gpt2-{size} ")]
+    if not matches:
+        options = ", ".join(["small", "medium", "large", "xl"])
+        raise ValueError(f"tamanho de GPT-2 desconhecido: {size!r}. Use um destes: {options}.")
+    return matches[0]
+
 
 def get_gpt2_config(size="small", **overrides):
     """Devolve uma cópia de GPT_CONFIG_124M com as dimensões do tamanho pedido.
@@ -35,12 +51,8 @@ def get_gpt2_config(size="small", **overrides):
     `size` aceita "small", "medium", "large", "xl" (ou o nome completo de GPT2_SIZES).
     Qualquer chave pode ser trocada em `overrides`, por exemplo `qkv_bias=True`.
     """
-    matches = [name for name in GPT2_SIZES if name == size or name.startswith(f"gpt2-{size} ")]
-    if not matches:
-        options = ", ".join(["small", "medium", "large", "xl"])
-        raise ValueError(f"tamanho de GPT-2 desconhecido: {size!r}. Use um destes: {options}.")
     cfg = copy.deepcopy(GPT_CONFIG_124M)
-    cfg.update(GPT2_SIZES[matches[0]])
+    cfg.update(GPT2_SIZES[gpt2_size_name(size)])
     cfg.update(overrides)
     return validate_config(cfg)
 
@@ -57,6 +69,22 @@ def dropout_rates(cfg):
     for key in SPLIT_DROPOUT_KEYS:
         rates[key] = cfg.get(key, default)
     return rates["drop_rate_emb"], rates["drop_rate_attn"], rates["drop_rate_shortcut"]
+
+
+def norm_position(cfg):
+    """Onde o bloco normaliza: "pre" (padrão, GPT-2), "post" (2017) ou "none" (sem norma)."""
+    return cfg.get("norm_position", "pre")
+
+
+def validate_norm_position(cfg):
+    """Confere a chave opcional `norm_position` (levanta ValueError em português)."""
+    position = norm_position(cfg)
+    if position not in NORM_POSITIONS:
+        raise ValueError(
+            f"cfg['norm_position'] deve ser um de {', '.join(map(repr, NORM_POSITIONS))}, mas vale "
+            f"{position!r}: 'pre' normaliza antes de cada subcamada (GPT-2), 'post' depois da soma "
+            "com o atalho (transformer de 2017) e 'none' não normaliza"
+        )
 
 
 def validate_config(cfg):
@@ -99,6 +127,7 @@ def validate_config(cfg):
     if not isinstance(cfg["qkv_bias"], bool):
         raise ValueError(f"cfg['qkv_bias'] deve ser True ou False, mas vale {cfg['qkv_bias']!r}")
     validate_fast_kernels(cfg)
+    validate_norm_position(cfg)
     return cfg
 
 

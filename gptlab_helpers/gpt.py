@@ -4,9 +4,16 @@ import torch
 import torch.nn as nn
 
 from .attention import MultiHeadAttention
-from .config import dropout_rates, validate_config
+from .config import dropout_rates, norm_position, validate_config
 from .layers import FeedForward, LayerNorm, fast_variant
 from .validation import check_token_ids
+
+
+def block_norm(cfg):
+    """A normalização de um bloco: LayerNorm, ou nn.Identity com norm_position = "none"."""
+    if norm_position(cfg) == "none":
+        return nn.Identity()
+    return fast_variant(LayerNorm, cfg)(cfg["emb_dim"])
 
 
 class TransformerBlock(nn.Module):
@@ -14,6 +21,11 @@ class TransformerBlock(nn.Module):
 
     x + dropout(atenção(norm1(x))), depois x + dropout(feed_forward(norm2(x))). A norma vem
     antes de cada subcamada e o atalho soma a entrada original de volta.
+
+    `cfg["norm_position"]` (aula 12) troca o lugar da norma: "post" é o bloco de 2017,
+    norm1(x + dropout(atenção(x))) e depois norm2(x + dropout(feed_forward(x))); "none" é o
+    Pre-LN com as normas trocadas por nn.Identity. Nenhuma das normas sorteia números, então a
+    criação dos pesos (e os números da aula) é a mesma nas três posições.
     """
 
     def __init__(self, cfg):
@@ -29,12 +41,19 @@ class TransformerBlock(nn.Module):
             use_sdpa=cfg.get("use_sdpa", False) or cfg.get("fast_kernels", False),
         )
         self.ff = FeedForward(cfg)
-        self.norm1 = fast_variant(LayerNorm, cfg)(cfg["emb_dim"])
-        self.norm2 = fast_variant(LayerNorm, cfg)(cfg["emb_dim"])
+        self.norm1 = block_norm(cfg)
+        self.norm2 = block_norm(cfg)
         self.drop_shortcut = nn.Dropout(shortcut_rate)
+        self.norm_position = norm_position(cfg)
 
     def forward(self, x, layer_cache=None):
         """(B, T, C) -> (B, T, C); `layer_cache` é o KV cache da atenção deste bloco (ou None)."""
+        if self.norm_position == "post":
+            return self.forward_post_ln(x, layer_cache)
+        return self.forward_pre_ln(x, layer_cache)  # com "none" as normas são nn.Identity
+
+    def forward_pre_ln(self, x, layer_cache=None):
+        """GPT-2: normaliza a entrada de cada subcamada; o atalho passa sem normalizar."""
         shortcut = x
         x = self.drop_shortcut(self.att(self.norm1(x), layer_cache=layer_cache))
         x = x + shortcut
@@ -42,6 +61,11 @@ class TransformerBlock(nn.Module):
         shortcut = x
         x = self.drop_shortcut(self.ff(self.norm2(x)))
         return x + shortcut
+
+    def forward_post_ln(self, x, layer_cache=None):
+        """Transformer de 2017: normaliza depois de somar o atalho, então o atalho também passa pela norma."""
+        x = self.norm1(x + self.drop_shortcut(self.att(x, layer_cache=layer_cache)))
+        return self.norm2(x + self.drop_shortcut(self.ff(x)))
 
 
 class GPTModel(nn.Module):
@@ -62,7 +86,10 @@ class GPTModel(nn.Module):
         self.pos_emb = nn.Embedding(cfg["context_length"], cfg["emb_dim"])
         self.drop_emb = nn.Dropout(dropout_rates(cfg)[0])
         self.trf_blocks = nn.Sequential(*[self.block_class(cfg) for _ in range(cfg["n_layers"])])
-        self.final_norm = fast_variant(self.norm_class, cfg)(cfg["emb_dim"])
+        # Só o Pre-LN precisa de uma norma final: no Post-LN o último bloco já termina numa
+        # LayerNorm, e com norm_position = "none" não há normalização em lugar nenhum.
+        pre_ln = norm_position(cfg) == "pre"
+        self.final_norm = fast_variant(self.norm_class, cfg)(cfg["emb_dim"]) if pre_ln else nn.Identity()
         self.out_head = nn.Linear(cfg["emb_dim"], cfg["vocab_size"], bias=False)
         # False pula a conferência dos valores dos IDs (min/max), que sincroniza com a GPU a
         # cada forward; o treino desliga depois de conferir o texto inteiro uma vez

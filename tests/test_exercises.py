@@ -18,7 +18,16 @@ from nbclient import NotebookClient
 from gptlab_helpers.analysis import model_size_mb, parameter_breakdown_from_config
 from gptlab_helpers.authoring import build as build_notebooks
 from gptlab_helpers.authoring import exercises as make_exercises
-from gptlab_helpers.checks import EXERCISE_SETS, lesson01, lesson03, lesson04, lesson07, lesson08
+from gptlab_helpers.checks import (
+    EXERCISE_SETS,
+    lesson01,
+    lesson03,
+    lesson04,
+    lesson07,
+    lesson08,
+    lesson12,
+    lesson14,
+)
 from gptlab_helpers.checks.kinds import ExplanationExercise
 from gptlab_helpers.checks.modules import seeded
 from gptlab_helpers.config import GPT_CONFIG_124M, get_gpt2_config
@@ -217,6 +226,13 @@ def leaked_answers(lesson):
     if lesson == "08":
         window_lengths = lesson08.q2.expected()
         return {str(window_lengths), f"no segundo, {window_lengths[1]}"}  # a lista e a frase que a lê
+    if lesson == "12":
+        return number_forms(lesson12.reference_norms("post")[0], 3) | number_forms(
+            lesson12.reference_norms("pre")[0], 3
+        )
+    if lesson == "14":
+        top_probability = lesson14.expected_top_k()[1][0]
+        return number_forms(top_probability, 3) | number_forms(top_probability, 4)
     raise ValueError(f"aula sem sentinelas: {lesson}")
 
 

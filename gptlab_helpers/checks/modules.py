@@ -165,29 +165,39 @@ def compare_attention(cls):
     )
 
 
-def compare_block(cls):
-    """TransformerBlock do aluno: mesma saída em eval e, com a mesma semente, em treino."""
-    block = build(cls, TINY_CONFIG)
-    reference = seeded(gpt.TransformerBlock, TINY_CONFIG)
-    copy_parameters(reference, block, "o seu TransformerBlock")
-    x = torch.randn(2, 5, TINY_CONFIG["emb_dim"])
+PRE_LN_FORMULA = "x = x + drop_shortcut(att(norm1(x))) e depois x = x + drop_shortcut(ff(norm2(x)))"
+
+
+def compare_block(cls, cfg=None, diagnose=None, formula=PRE_LN_FORMULA, name="TransformerBlock"):
+    """TransformerBlock do aluno: mesma saída em eval e, com a mesma semente, em treino.
+
+    A referência é `gpt.TransformerBlock(cfg)` (por padrão o Pre-LN de TINY_CONFIG; com
+    `norm_position="post"` na configuração, o Post-LN da aula 12). `diagnose(given, x,
+    reference)` reconhece enganos típicos; `formula` é o que a mensagem genérica lembra;
+    `name` é o nome da classe nas mensagens.
+    """
+    cfg = TINY_CONFIG if cfg is None else cfg
+    diagnose = diagnose_block if diagnose is None else diagnose
+    block = build(cls, cfg)
+    reference = seeded(gpt.TransformerBlock, cfg)
+    copy_parameters(reference, block, f"o seu {name}")
+    x = torch.randn(2, 5, cfg["emb_dim"])
     block.eval()
     reference.eval()
     given, expected = call(block, x), reference(x)
-    if not same_output(given, expected, "o TransformerBlock"):
+    if not same_output(given, expected, f"o {name}"):
         with torch.no_grad():
-            diagnose_block(given, x, reference)
+            diagnose(given, x, reference)
         raise Feedback(
-            "a saída do bloco difere da referência em até "
-            f"{max_difference(given, expected, 'o bloco'):.4f}; o bloco faz "
-            "x = x + drop_shortcut(att(norm1(x))) e depois x = x + drop_shortcut(ff(norm2(x)))"
+            f"a saída do bloco difere da referência em até {max_difference(given, expected, 'o bloco'):.4f}; "
+            f"o bloco faz {formula}"
         )
     block.train()
     reference.train()
     torch.manual_seed(7)
     given = call(block, x)
     torch.manual_seed(7)
-    if not same_output(given, reference(x), "o TransformerBlock"):
+    if not same_output(given, reference(x), f"o {name}"):
         raise Feedback(
             "em modo eval o bloco está certo, mas em modo treino não: o dropout de atalho "
             "(drop_shortcut) vem logo depois da atenção e logo depois da feed-forward, antes de cada soma",
