@@ -9,47 +9,41 @@ para montá-lo, e assim `parameter_breakdown_from_config` conta os parâmetros s
 from .analysis import parameter_breakdown_from_config
 from .config import GPT_CONFIG_124M
 
+GPT2_SMALL = {
+    "year": 2019,
+    "n_layers": 12,
+    "emb_dim": 768,
+    "n_heads": 12,
+    "n_kv_heads": 12,
+    "head_dim": 64,
+    "ff_hidden_dim": 3072,
+    "norm": "LayerNorm",
+    "activation": "GELU",
+    "pos_encoding": "aprendida",
+    "vocab_size": 50257,
+    "context_length": 1024,
+    "bias": True,
+    "tied_embeddings": True,
+    "experts": None,
+    "published_parameters": "124M",
+    "source": "openai-community/gpt2, config.json no Hugging Face (n_layer, n_embd, n_head, "
+    "n_positions, vocab_size); Radford et al. 2019, 'Language Models are Unsupervised "
+    "Multitask Learners'",
+}
+
 PUBLISHED_CONFIGS = {
-    "GPT-2 small (124M)": {
-        "year": 2019,
-        "n_layers": 12,
-        "emb_dim": 768,
-        "n_heads": 12,
-        "n_kv_heads": 12,
-        "head_dim": 64,
-        "ff_hidden_dim": 3072,
-        "norm": "LayerNorm",
-        "activation": "GELU",
-        "pos_encoding": "aprendida",
-        "vocab_size": 50257,
-        "context_length": 1024,
-        "bias": True,
-        "tied_embeddings": True,
-        "experts": None,
-        "published_parameters": "124M",
-        "source": "openai-community/gpt2, config.json no Hugging Face (n_layer, n_embd, n_head, "
-        "n_positions, vocab_size); Radford et al. 2019, 'Language Models are Unsupervised "
-        "Multitask Learners'",
-    },
-    "GPT-2 XL (1558M)": {
-        "year": 2019,
-        "n_layers": 48,
-        "emb_dim": 1600,
-        "n_heads": 25,
-        "n_kv_heads": 25,
-        "head_dim": 64,
-        "ff_hidden_dim": 6400,
-        "norm": "LayerNorm",
-        "activation": "GELU",
-        "pos_encoding": "aprendida",
-        "vocab_size": 50257,
-        "context_length": 1024,
-        "bias": True,
-        "tied_embeddings": True,
-        "experts": None,
-        "published_parameters": "1558M",
-        "source": "openai-community/gpt2-xl, config.json no Hugging Face; Radford et al. 2019, tabela 2",
-    },
+    "GPT-2 small (124M)": GPT2_SMALL,
+    # o XL é o mesmo desenho, maior: só mudam camadas, largura e cabeças
+    "GPT-2 XL (1558M)": dict(
+        GPT2_SMALL,
+        n_layers=48,
+        emb_dim=1600,
+        n_heads=25,
+        n_kv_heads=25,
+        ff_hidden_dim=6400,
+        published_parameters="1558M",
+        source="openai-community/gpt2-xl, config.json no Hugging Face; Radford et al. 2019, tabela 2",
+    ),
     "Llama 3 8B": {
         "year": 2024,
         "n_layers": 32,
