@@ -17,8 +17,13 @@ import pytest
 import torch
 from nbclient import NotebookClient
 
-from gptlab_helpers.analysis import model_size_mb, parameter_breakdown_from_config
-from gptlab_helpers.checks import EXERCISE_SETS, lesson01, lesson03, lesson04, lesson07, lesson08
+from gptlab_helpers.analysis import (
+    attention_parameters,
+    feed_forward_parameters,
+    model_size_mb,
+    parameter_breakdown_from_config,
+)
+from gptlab_helpers.checks import EXERCISE_SETS, lesson01, lesson03, lesson04, lesson07, lesson08, lesson13
 from gptlab_helpers.checks.modules import seeded
 from gptlab_helpers.config import GPT_CONFIG_124M, get_gpt2_config
 from gptlab_helpers.shortcut import ExampleDeepNeuralNetwork, gradient_means
@@ -35,6 +40,7 @@ LESSON_NAMES = [
     "06_distribuicao_de_parametros",
     "07_dropout_separado",
     "08_gerando_texto",
+    "13_gpt2_vs_modelos_atuais",
 ]
 CHECK_CALL = re.compile(r"^q(\d+)\.check\(\)$", re.MULTILINE)
 
@@ -228,6 +234,10 @@ def leaked_answers(lesson):
     if lesson == "08":
         window_lengths = lesson08.q2.expected()
         return {str(window_lengths), f"no segundo, {window_lengths[1]}"}  # a lista e a frase que a lê
+    if lesson == "13":
+        cfg = lesson13.MODERN_BLOCK_CONFIG
+        attention, feed_forward = attention_parameters(cfg), feed_forward_parameters(cfg)
+        return number_forms(attention) | number_forms(feed_forward)
     raise ValueError(f"aula sem sentinelas: {lesson}")
 
 

@@ -34,7 +34,11 @@ TRACK_NOTEBOOKS = [
     "10_olhando_dentro_do_modelo.ipynb",
     "11_caracteres_vs_bpe.ipynb",
 ]
-ALL_NOTEBOOKS = LESSON_NOTEBOOKS + TRACK_NOTEBOOKS
+# Os próximos passos da aula: notebooks com exercícios, como as aulas.
+NEXT_STEPS_NOTEBOOKS = [
+    "13_gpt2_vs_modelos_atuais.ipynb",
+]
+ALL_NOTEBOOKS = LESSON_NOTEBOOKS + TRACK_NOTEBOOKS + NEXT_STEPS_NOTEBOOKS
 # O guia de estilo pede células de código curtas, raramente com mais de 15 linhas: até duas por
 # notebook podem passar disso (uma classe inteira, por exemplo), e nenhuma passa de 40.
 SHORT_CELL_LINES, LONG_CELLS_ALLOWED, MAX_CODE_LINES = 15, 2, 40
@@ -181,9 +185,9 @@ def test_notebook_starts_with_setup_cell_and_colab_badge(name):
     assert second.source == build_notebooks.colab_badge_cell(f"notebooks/{name}").source
 
 
-@pytest.mark.parametrize("name", LESSON_NOTEBOOKS)
+@pytest.mark.parametrize("name", LESSON_NOTEBOOKS + NEXT_STEPS_NOTEBOOKS)
 def test_notebook_has_required_sections_and_exercise_link(name):
-    """As aulas 01-08 têm perguntas frequentes e um notebook de exercícios com o mesmo nome."""
+    """As aulas 01-08 e os próximos passos têm perguntas frequentes e exercícios com o mesmo nome."""
     text = markdown_text(read_lesson(name))
     assert text.lstrip().startswith("[![Abrir no Colab]")
     assert "## Objetivos de aprendizagem" in text
@@ -208,7 +212,7 @@ def test_track_notebook_has_goals_and_no_errors(name):
             assert output.output_type != "error", f"{name}, célula de código {index}: {output.get('ename')}"
 
 
-@pytest.mark.parametrize("name", LESSON_NOTEBOOKS)
+@pytest.mark.parametrize("name", LESSON_NOTEBOOKS + NEXT_STEPS_NOTEBOOKS)
 def test_notebook_has_no_errors_or_warnings(name):
     for index, cell in enumerate(code_cells(read_lesson(name))):
         for output in cell.outputs:

@@ -10,7 +10,7 @@ No notebook de exercícios da aula 06, por exemplo::
 O corretor do instrutor usa `EXERCISE_SETS[aula]` e `Exercise.evaluate(namespace)`.
 """
 
-from . import lesson01, lesson02, lesson03, lesson04, lesson05, lesson06, lesson07, lesson08
+from . import lesson01, lesson02, lesson03, lesson04, lesson05, lesson06, lesson07, lesson08, lesson13
 from .base import CheckResult, Exercise
 
 # número da aula -> exercícios do notebook exercises/NN_*.ipynb, na ordem
@@ -20,5 +20,7 @@ EXERCISE_SETS = {
         [lesson01, lesson02, lesson03, lesson04, lesson05, lesson06, lesson07, lesson08], start=1
     )
 }
+# os próximos passos da aula
+EXERCISE_SETS["13"] = lesson13.EXERCISES
 
 __all__ = ["EXERCISE_SETS", "CheckResult", "Exercise"]

@@ -430,26 +430,31 @@ for name, history in histories.items():
     )
 
 # %%
-plt.figure(figsize=(7, 4))
+fig, (by_time, by_step) = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
 for name, history in histories.items():
-    plt.plot(history["seconds"], history["val_loss"], "o-", label=name)
-plt.title("Perda de validação por tempo de CPU (Machado, caracteres)")
-plt.xlabel("segundos de CPU (um núcleo) gastos em passos de treino")
-plt.ylabel("perda de validação (nats)")
-plt.legend()
+    by_time.plot(history["seconds"], history["val_loss"], "o-", label=name)
+    by_step.plot(history["step"], history["val_loss"], "o-", label=name)
+by_time.set_title("Por tempo de CPU")
+by_time.set_xlabel("segundos de CPU (um núcleo) em passos de treino")
+by_time.set_ylabel("perda de validação (nats)")
+by_step.set_title("Por passo de treino")
+by_step.set_xlabel("passos")
+by_step.legend()
+fig.suptitle("GPT-2 x moderno, com o mesmo número de parâmetros (Machado, caracteres)")
 plt.show()
 
 # %% [markdown]
-# Os números exatos dependem da máquina (e de quanto ela estava ocupada), por isso a célula acima
-# não é conferida pelo nbval. Em nosso teste, numa CPU de 2 núcleos muito ocupada, o moderno
-# terminou os 45 s com a perda de validação mais baixa (veja a nota no fim, com os números).
-# Duas razões:
+# Os números exatos dependem da máquina (e de quanto ela estava ocupada), por isso a célula da
+# corrida não é conferida pelo nbval. Em nosso teste, numa CPU de 2 núcleos muito ocupada, o
+# GPT-2 deu 115 passos e terminou com perda de validação 2,47; o moderno deu 132 passos e
+# terminou com 2,21. Os dois gráficos separam as duas razões:
 #
-# - **Passos mais baratos:** sem embedding posicional e com K/V menores, o moderno faz um pouco
-#   mais de passos no mesmo tempo.
-# - **Passos melhores:** com o mesmo número de passos, a curva do moderno já fica abaixo. O RoPE
-#   dá a cada atenção a distância entre os caracteres, que é o que um modelo de caracteres mais
-#   usa (qual letra veio duas posições atrás), sem ter de aprender 64 vetores de posição.
+# - **Passos mais baratos (à esquerda):** sem embedding posicional e com K/V menores, o moderno
+#   faz mais passos no mesmo tempo.
+# - **Passos melhores (à direita):** com o mesmo número de passos, a curva do moderno fica
+#   abaixo. O RoPE dá a cada atenção a distância entre os caracteres, que é o que um modelo de
+#   caracteres mais usa (qual letra veio duas posições atrás), sem ter de aprender 64 vetores
+#   de posição.
 #
 # Um modelo tão pequeno, treinado tão pouco, não decide a questão para modelos de bilhões de
 # parâmetros; mas as mesmas escolhas aparecem em todos os modelos da tabela porque pagaram o seu
