@@ -427,9 +427,26 @@ def test_13_rmsnorm_code():
     assert_result(lesson13.q1.evaluate(package), "incorrect", 0.0, "classe pronta")
 
 
+def test_13_rope_code():
+    assert_result(lesson13.q2.evaluate(solution_namespace("13")), "correct", 2.0, "x[i + D/2]")
+    rope_line = "return x * cos + rotated * sin"
+    interleaved = {"apply_rope": lesson13.interleaved_rope}  # pares vizinhos: a convenção do artigo
+    assert_result(lesson13.q2.evaluate(interleaved), "correct", 2.0, "convenção do artigo")
+    backwards = solution_namespace("13", [(rope_line, "return x * cos - rotated * sin")])
+    assert_result(lesson13.q2.evaluate(backwards), "incorrect", 0.0, "sentido contrário")
+    unrotated = solution_namespace("13", [(rope_line, "return x * cos")])
+    assert_result(lesson13.q2.evaluate(unrotated), "incorrect", 0.0, "parte girada")
+    swapped = solution_namespace("13", [(rope_line, "return x * sin + rotated * cos")])
+    assert_result(lesson13.q2.evaluate(swapped), "incorrect", 0.0, "trocados")
+    odd = solution_namespace("13", [(rope_line, "return x * cos + rotated * sin * 2")])
+    assert_result(lesson13.q2.evaluate(odd), "incorrect", 0.0, "difere")
+    package = {"apply_rope": gptlab_helpers.modern.apply_rope}
+    assert_result(lesson13.q2.evaluate(package), "incorrect", 0.0, "função pronta")
+
+
 def test_13_modern_block_parameters():
     right = {"attention_params": 12_288, "feed_forward_params": 38_400, "norm_params": 128}
-    assert_result(lesson13.q2.evaluate(right), "correct", 3.0, "50.816")
+    assert_result(lesson13.q3.evaluate(right), "correct", 3.0, "50.816")
     model = gptlab_helpers.GPTModel(lesson13.MODERN_BLOCK_CONFIG)
     block = model.trf_blocks[0]
     counted = {  # o outro jeito: somar os tensores do bloco de verdade
@@ -437,24 +454,24 @@ def test_13_modern_block_parameters():
         "feed_forward_params": torch.tensor(sum(p.numel() for p in block.ff.parameters())),
         "norm_params": sum(p.numel() for n, p in block.named_parameters() if "norm" in n),
     }
-    assert_result(lesson13.q2.evaluate(counted), "correct", 3.0)
-    assert_result(lesson13.q2.evaluate({**right, "attention_params": 16_384}), "partial", 2.0, "n_kv_heads")
+    assert_result(lesson13.q3.evaluate(counted), "correct", 3.0)
+    assert_result(lesson13.q3.evaluate({**right, "attention_params": 16_384}), "partial", 2.0, "n_kv_heads")
     assert_result(
-        lesson13.q2.evaluate({**right, "attention_params": 12_352}), "partial", 2.0, "out_proj não tem bias"
+        lesson13.q3.evaluate({**right, "attention_params": 12_352}), "partial", 2.0, "out_proj não tem bias"
     )
     assert_result(
-        lesson13.q2.evaluate({**right, "feed_forward_params": 25_600}), "partial", 2.0, "três matrizes"
+        lesson13.q3.evaluate({**right, "feed_forward_params": 25_600}), "partial", 2.0, "três matrizes"
     )
     assert_result(
-        lesson13.q2.evaluate({**right, "feed_forward_params": 49_152}), "partial", 2.0, "ff_hidden_dim"
+        lesson13.q3.evaluate({**right, "feed_forward_params": 49_152}), "partial", 2.0, "ff_hidden_dim"
     )
-    assert_result(lesson13.q2.evaluate({**right, "norm_params": 256}), "partial", 2.0, "não tem shift")
-    assert_result(lesson13.q2.evaluate({**right, "norm_params": 64}), "partial", 2.0, "duas")
+    assert_result(lesson13.q3.evaluate({**right, "norm_params": 256}), "partial", 2.0, "não tem shift")
+    assert_result(lesson13.q3.evaluate({**right, "norm_params": 64}), "partial", 2.0, "duas")
     wrong_all = {"attention_params": 1, "feed_forward_params": 2, "norm_params": 3}
-    assert_result(lesson13.q2.evaluate(wrong_all), "incorrect", 0.0, "faltam")
-    assert_result(lesson13.q2.evaluate(dict.fromkeys(right, 0)), "not_attempted", 0.0)
+    assert_result(lesson13.q3.evaluate(wrong_all), "incorrect", 0.0, "faltam")
+    assert_result(lesson13.q3.evaluate(dict.fromkeys(right, 0)), "not_attempted", 0.0)
 
 
 def test_13_why_gqa_is_an_open_answer():
     text = "Com menos cabeças de key e value, o cache de keys e values de cada token fica quatro vezes menor."
-    assert_result(lesson13.q3.evaluate({"explanation": text}), "correct", 1.0, "registrada")
+    assert_result(lesson13.q4.evaluate({"explanation": text}), "correct", 1.0, "registrada")

@@ -107,8 +107,69 @@ class RMSNormCode(Exercise):
         )
 
 
-class ModernBlockParameters(Exercise):
+def interleaved_rope(x, cos, sin):
+    """O RoPE do artigo, com pares de coordenadas vizinhas (x[2i], x[2i + 1]): (B, H, T, D)."""
+    half = x.shape[-1] // 2
+    cos, sin = cos[..., :half], sin[..., :half]  # um ângulo por par
+    first, second = x[..., 0::2], x[..., 1::2]
+    return torch.stack([first * cos - second * sin, second * cos + first * sin], dim=-1).flatten(-2)
+
+
+def rope_mistake(given, x, cos, sin):
+    """O engano típico que explica a saída `given` do apply_rope do aluno, ou None."""
+    half = x.shape[-1] // 2
+    rotated = torch.cat([-x[..., half:], x[..., :half]], dim=-1)
+    candidates = [
+        (
+            x * cos - rotated * sin,
+            "o giro está no sentido contrário: a' = a cos − b sin e b' = b cos + a sin",
+        ),
+        (x * cos, "faltou somar a parte girada: x * cos + (−b, a) * sin"),
+        (x * sin + rotated * cos, "cos e sin estão trocados: x * cos + (−b, a) * sin"),
+        (x + rotated * sin, "faltou multiplicar x por cos"),
+    ]
+    for candidate, message in candidates:
+        if same_output(given, candidate, "apply_rope", atol=1e-4):
+            return message
+    return None
+
+
+class RoPECode(Exercise):
     id = "13.2"
+    title = "Girar query e key com o RoPE"
+    max_points = 2.0
+    names = ("apply_rope",)
+    hint_text = (
+        "Separe as duas metades da última dimensão, a = x[..., :D//2] e b = x[..., D//2:]; monte "
+        "girado = torch.cat([-b, a], dim=-1) e devolva x * cos + girado * sin."
+    )
+
+    def grade(self, namespace):
+        apply_rope = namespace["apply_rope"]
+        if apply_rope is modern.apply_rope:
+            raise Feedback("essa é a função pronta do pacote; o exercício é escrever a sua")
+        if not callable(apply_rope):
+            raise Feedback(
+                f"`apply_rope` deveria ser uma função apply_rope(x, cos, sin), mas é {apply_rope!r}"
+            )
+        cos, sin = modern.rope_angles(head_dim=8, context_length=5, base=100.0)
+        torch.manual_seed(0)
+        x = torch.randn(2, 3, 5, 8)
+        given = call(apply_rope, x, cos, sin)
+        if same_output(given, modern.apply_rope(x, cos, sin), "apply_rope", atol=1e-5):
+            return self.correct("sua função gira cada par (x[i], x[i + D/2]) pelo ângulo da sua posição.")
+        if same_output(given, interleaved_rope(x, cos, sin), "apply_rope", atol=1e-5):
+            return self.correct(
+                "você girou pares vizinhos (x[2i], x[2i + 1]), a convenção do artigo: também é RoPE. O "
+                "pacote usa (x[i], x[i + D/2]), como o Llama no Hugging Face; a conta é a mesma com as "
+                "coordenadas em outra ordem."
+            )
+        mistake = rope_mistake(given, x, cos, sin)
+        raise Feedback(mistake or "a saída difere do giro esperado; confira: x * cos + cat([-b, a]) * sin")
+
+
+class ModernBlockParameters(Exercise):
+    id = "13.3"
     title = "Parâmetros de um bloco moderno"
     max_points = 3.0
     names = ("attention_params", "feed_forward_params", "norm_params")
@@ -168,7 +229,7 @@ class ModernBlockParameters(Exercise):
 
 
 class WhyGQA(ExplanationExercise):
-    id = "13.3"
+    id = "13.4"
     title = "Por que a GQA acelera a geração?"
     hint_text = (
         "O que o modelo guarda de cada token anterior durante a geração (o KV cache)? Quantas cabeças "
@@ -177,7 +238,8 @@ class WhyGQA(ExplanationExercise):
 
 
 q1 = RMSNormCode()
-q2 = ModernBlockParameters()
-q3 = WhyGQA()
+q2 = RoPECode()
+q3 = ModernBlockParameters()
+q4 = WhyGQA()
 
-EXERCISES = [q1, q2, q3]
+EXERCISES = [q1, q2, q3, q4]

@@ -7,12 +7,13 @@
 #
 # Os decodificadores atuais trocaram quatro peças do GPT-2: RMSNorm no lugar da LayerNorm, SwiGLU
 # no lugar da GELU, RoPE no lugar do embedding posicional e atenção com grupos de cabeças (GQA);
-# e tiraram os bias. Aqui você escreve a RMSNorm, conta os parâmetros de um bloco moderno e
-# explica o que a GQA economiza.
+# e tiraram os bias. Aqui você escreve a RMSNorm e o giro do RoPE, conta os parâmetros de um
+# bloco moderno e explica o que a GQA economiza.
 #
 # ## Objetivos de aprendizagem
 #
 # - Implementar a RMSNorm e compará-la com `torch.nn.RMSNorm`.
+# - Girar query e key pelo ângulo da posição (RoPE) e ver o escore depender só da distância.
 # - Contar os parâmetros da atenção com GQA, da feed-forward SwiGLU e das normas de um bloco.
 # - Explicar por que a GQA deixa a geração de texto mais barata.
 #
@@ -24,7 +25,7 @@
 import torch
 import torch.nn as nn
 
-from gptlab_helpers.checks.lesson13 import q1, q2, q3
+from gptlab_helpers.checks.lesson13 import q1, q2, q3, q4
 
 # %% [markdown]
 # ## Exercício 1 · A RMSNorm
@@ -66,7 +67,49 @@ q1.check()
 print(RMSNorm(4)(torch.full((1, 4), 3.0)))
 
 # %% [markdown]
-# ## Exercício 2 · Os parâmetros de um bloco moderno
+# ## Exercício 2 · O giro do RoPE
+#
+# O RoPE gira cada par de coordenadas de uma query (ou key) pelo ângulo da sua posição. Com
+# `head_dim = D`, o par i é (a, b) = (x[i], x[i + D/2]), e o giro de um ângulo φ é
+#
+# $$a' = a\cos\varphi - b\sin\varphi, \qquad b' = b\cos\varphi + a\sin\varphi.$$
+#
+# `rope_angles` (do pacote) já calcula os cossenos e senos de cada posição e coordenada, dois
+# tensores (T, D) com o mesmo ângulo nas duas metades. Complete `apply_rope(x, cos, sin)` para
+# `x` de forma (B, H, T, D): uma conta só, sem laços.
+
+# %%
+from gptlab_helpers.modern import rope_angles
+
+
+def apply_rope(x, cos, sin):
+    """Gira os pares (x[i], x[i + D/2]) de x (B, H, T, D) pelos ângulos de cos, sin (T, D)."""
+    ### BEGIN SOLUTION
+    half = x.shape[-1] // 2
+    rotated = torch.cat([-x[..., half:], x[..., :half]], dim=-1)  # (a, b) -> (-b, a)
+    return x * cos + rotated * sin
+    ### END SOLUTION
+
+
+# %%
+q2.check()
+
+# %% [markdown]
+# Com a sua função, o escore entre uma query na posição m e uma key na posição n depende só de
+# m − n (as duas primeiras linhas têm a mesma distância):
+
+# %%
+cos, sin = rope_angles(head_dim=8, context_length=40)
+torch.manual_seed(0)
+query, key = torch.randn(1, 1, 1, 8), torch.randn(1, 1, 1, 8)
+for m, n in [(7, 4), (30, 27), (7, 5)]:
+    score = (
+        apply_rope(query, cos[m : m + 1], sin[m : m + 1]) * apply_rope(key, cos[n : n + 1], sin[n : n + 1])
+    ).sum()
+    print(f"query em {m}, key em {n}: {score.item():+.4f}")
+
+# %% [markdown]
+# ## Exercício 3 · Os parâmetros de um bloco moderno
 #
 # Este é o modelo de caracteres do notebook 09 na versão moderna do notebook 13:
 
@@ -117,7 +160,7 @@ norm_params = 2 * emb  # norm1 e norm2, só scale
 print(f"atenção: {attention_params:,} | SwiGLU: {feed_forward_params:,} | normas: {norm_params:,}")
 
 # %%
-q2.check()
+q3.check()
 
 # %% [markdown] tags=["solucao"]
 # - **Atenção, 12.288**: W_query e out_proj são 64 × 64 = 4.096 cada; W_key e W_value saem com
@@ -130,7 +173,7 @@ q2.check()
 # GQA e a falta de bias economizaram foi para a camada do meio da feed-forward.
 
 # %% [markdown]
-# ## Exercício 3 · O que a GQA economiza
+# ## Exercício 4 · O que a GQA economiza
 #
 # No Llama 3 8B, cada camada tem 32 cabeças de query e só 8 de key/value. Explique em
 # `explanation`, com suas palavras (pelo menos 15 palavras), por que isso deixa a **geração** de
@@ -147,7 +190,7 @@ conversas na mesma memória, e cada passo lê 4 vezes menos dados da memória.
 ### END SOLUTION
 
 # %%
-q3.check()
+q4.check()
 
 # %% [markdown]
 # ## Próximos passos
