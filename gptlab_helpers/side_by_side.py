@@ -11,7 +11,20 @@ import time
 import torch
 
 from .data import as_token_tensor, fixed_batches, random_batch
-from .training import estimate_loss, learning_rate_at, make_optimizer, training_step
+from .training import CHAR_GPT_CONFIG, estimate_loss, learning_rate_at, make_optimizer, training_step
+
+# O GPT de caracteres do notebook 09 com as peças dos modelos atuais, com quase o mesmo número de
+# parâmetros (218.048 contra 218.112): o que a GQA, o RoPE e a falta de bias economizam vai para
+# a camada do meio da SwiGLU.
+MODERN_CHAR_CONFIG = dict(
+    CHAR_GPT_CONFIG,
+    norm="rmsnorm",
+    ff_activation="swiglu",
+    ff_hidden_dim=200,
+    pos_encoding="rope",
+    n_kv_heads=2,
+    bias=False,
+)
 
 
 class Runner:

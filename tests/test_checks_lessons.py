@@ -442,6 +442,7 @@ def test_13_rope_code():
     assert_result(lesson13.q2.evaluate(odd), "incorrect", 0.0, "difere")
     package = {"apply_rope": gptlab_helpers.modern.apply_rope}
     assert_result(lesson13.q2.evaluate(package), "incorrect", 0.0, "função pronta")
+    assert_result(lesson13.q2.evaluate({"apply_rope": 3}), "incorrect", 0.0, "deveria ser uma função")
 
 
 def test_13_modern_block_parameters():

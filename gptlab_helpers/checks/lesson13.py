@@ -5,6 +5,7 @@ import torch.nn.functional as F
 
 from .. import modern
 from ..analysis import attention_parameters, feed_forward_parameters, norm_parameters
+from ..side_by_side import MODERN_CHAR_CONFIG
 from .answers import (
     as_int,
     build,
@@ -13,27 +14,14 @@ from .answers import (
     report_problems,
     same_output,
     student_class,
+    student_function,
 )
 from .base import Exercise, Feedback, format_int
 from .kinds import ExplanationExercise
 from .modules import call
 
-# O bloco moderno do exercício 2: o modelo de caracteres da aula, com as peças novas.
-MODERN_BLOCK_CONFIG = {
-    "vocab_size": 115,
-    "context_length": 64,
-    "emb_dim": 64,
-    "n_heads": 4,
-    "n_layers": 4,
-    "drop_rate": 0.0,
-    "qkv_bias": False,
-    "norm": "rmsnorm",
-    "ff_activation": "swiglu",
-    "ff_hidden_dim": 200,
-    "pos_encoding": "rope",
-    "n_kv_heads": 2,
-    "bias": False,
-}
+# O bloco moderno do exercício 3: o modelo de caracteres da aula, com as peças novas.
+MODERN_BLOCK_CONFIG = MODERN_CHAR_CONFIG
 
 
 def rmsnorm_mistake(given, x, scale, eps):
@@ -145,13 +133,7 @@ class RoPECode(Exercise):
     )
 
     def grade(self, namespace):
-        apply_rope = namespace["apply_rope"]
-        if apply_rope is modern.apply_rope:
-            raise Feedback("essa é a função pronta do pacote; o exercício é escrever a sua")
-        if not callable(apply_rope):
-            raise Feedback(
-                f"`apply_rope` deveria ser uma função apply_rope(x, cos, sin), mas é {apply_rope!r}"
-            )
+        apply_rope = student_function(namespace, "apply_rope", modern.apply_rope, "apply_rope(x, cos, sin)")
         cos, sin = modern.rope_angles(head_dim=8, context_length=5, base=100.0)
         torch.manual_seed(0)
         x = torch.randn(2, 3, 5, 8)

@@ -310,21 +310,16 @@ for heads, size in per_token.items():
 # | `n_kv_heads` | `n_heads` | um divisor de `n_heads` |
 # | `bias` | `True` | `False` |
 #
-# O modelo de caracteres do notebook 09 e a sua versão moderna, com o mesmo número de parâmetros:
+# O modelo de caracteres do notebook 09 e a sua versão moderna, `MODERN_CHAR_CONFIG`, com o mesmo
+# número de parâmetros. As chaves que mudam (com `ff_hidden_dim=200` escolhido para empatar os
+# totais, e 2 cabeças de K/V para 4 de query):
 
 # %%
 from gptlab_helpers import GPTModel, format_parameter_table, parameter_breakdown
+from gptlab_helpers.side_by_side import MODERN_CHAR_CONFIG
 from gptlab_helpers.training import CHAR_GPT_CONFIG
 
-MODERN_CHAR_CONFIG = dict(
-    CHAR_GPT_CONFIG,
-    norm="rmsnorm",
-    ff_activation="swiglu",
-    ff_hidden_dim=200,  # escolhido para empatar o total com o GPT-2
-    pos_encoding="rope",
-    n_kv_heads=2,  # 2 cabeças de K/V para 4 de query
-    bias=False,
-)
+print({key: value for key, value in MODERN_CHAR_CONFIG.items() if CHAR_GPT_CONFIG.get(key) != value})
 torch.manual_seed(123)
 gpt2_char, modern_char = GPTModel(CHAR_GPT_CONFIG), GPTModel(MODERN_CHAR_CONFIG)
 print(format_parameter_table(parameter_breakdown(gpt2_char)), end="\n\n")
@@ -513,5 +508,8 @@ plt.show()
 # ## Próximos passos
 #
 # - Exercícios desta aula: [`../exercises/13_gpt2_vs_modelos_atuais.ipynb`](../exercises/13_gpt2_vs_modelos_atuais.ipynb)
-# - Troque uma peça de cada vez em `MODERN_CHAR_CONFIG` (só RoPE, só SwiGLU...) e rode a corrida
-#   de novo: qual peça pesa mais neste modelo pequeno?
+# - Volte uma peça de cada vez ao GPT-2, por exemplo
+#   `GPTModel(dict(MODERN_CHAR_CONFIG, pos_encoding="learned"))`, e rode a corrida de novo: qual
+#   peça pesa mais neste modelo pequeno? (Confira o número de parâmetros de cada variante.)
+# - `python scripts/benchmark_modern.py --seconds 300` faz a mesma corrida fora do notebook, com
+#   5 minutos de CPU para cada modelo.
