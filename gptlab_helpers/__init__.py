@@ -28,6 +28,7 @@ from .dummy import (
 from .generation import generate, generate_text_simple, next_token_probabilities
 from .gpt import GPTModel, TransformerBlock
 from .layers import GELU, FeedForward, LayerNorm
+from .modern import GroupedQueryAttention, RMSNorm, SwiGLUFeedForward
 from .pretrained import load_gpt2_weights
 from .shortcut import ExampleDeepNeuralNetwork, SimpleDeepNeuralNetwork, gradient_means, print_gradients
 from .tokenizer import get_tokenizer, text_to_token_ids, token_ids_to_text
@@ -58,13 +59,16 @@ __all__ = [
     "GPT2_SIZES",
     "GPTModel",
     "GPT_CONFIG_124M",
+    "GroupedQueryAttention",
     "LayerNorm",
     "MultiHeadAttention",
+    "RMSNorm",
     "SimpleDeepNeuralNetwork",
     "SimpleGPTModel",
     "SimpleLayerNorm",
     "SimpleTransformerBlock",
     "SlidingWindowDataset",
+    "SwiGLUFeedForward",
     "TransformerBlock",
     "dropout_rates",
     "estimate_loss",

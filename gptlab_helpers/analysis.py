@@ -2,7 +2,7 @@
 
 import torch
 
-from .config import norm_position, validate_config
+from .config import feed_forward_hidden_dim, norm_position, validate_config
 
 # nome do componente -> rótulo em português (a ordem é a do caminho dos dados)
 COMPONENT_LABELS = {
@@ -52,28 +52,49 @@ def parameter_breakdown(model):
 def parameter_breakdown_from_config(cfg):
     """A mesma contagem de `parameter_breakdown`, calculada só com a configuração.
 
-    Serve para os modelos grandes (GPT-2 XL tem 1,6 bilhão de parâmetros) sem alocá-los.
+    Serve para os modelos grandes (GPT-2 XL tem 1,6 bilhão de parâmetros) sem alocá-los. Conta
+    também as peças da aula 13: RMSNorm (só `scale`), SwiGLU (três matrizes), GQA (K e V com
+    `n_kv_heads` cabeças), RoPE (sem embedding posicional) e `bias=False` (sem bias nem shift).
     """
     validate_config(cfg)
     vocab, context, emb, layers = cfg["vocab_size"], cfg["context_length"], cfg["emb_dim"], cfg["n_layers"]
-    qkv = 3 * emb * emb + (3 * emb if cfg["qkv_bias"] else 0)
-    out_proj = emb * emb + emb
-    feed_forward = (emb * 4 * emb + 4 * emb) + (4 * emb * emb + emb)
     counts = {
         "token_embedding": vocab * emb,
-        "positional_embedding": context * emb,
-        "attention": layers * (qkv + out_proj),
-        "feed_forward": layers * feed_forward,
-        "layer_norms": norm_count(cfg) * 2 * emb,  # scale e shift de cada norma
+        "positional_embedding": context * emb if cfg.get("pos_encoding", "learned") == "learned" else 0,
+        "attention": layers * attention_parameters(cfg),
+        "feed_forward": layers * feed_forward_parameters(cfg),
+        "layer_norms": norm_count(cfg) * norm_parameters(cfg),
         "output_head": emb * vocab,
     }
     return with_totals(counts)
 
 
 def norm_count(cfg):
-    """Quantas LayerNorms o modelo tem: duas por bloco e a final (Pre-LN), sem a final (Post-LN) ou 0."""
+    """Quantas normalizações o modelo tem: duas por bloco e a final (Pre-LN), sem a final (Post-LN) ou 0."""
     per_block = 0 if norm_position(cfg) == "none" else 2 * cfg["n_layers"]
     return per_block + (1 if norm_position(cfg) == "pre" else 0)
+
+
+def attention_parameters(cfg):
+    """Parâmetros da atenção de um bloco: W_query, W_key, W_value e out_proj (com seus bias)."""
+    emb, bias = cfg["emb_dim"], cfg.get("bias", True)
+    kv_dim = cfg.get("n_kv_heads", cfg["n_heads"]) * (emb // cfg["n_heads"])  # K e V: só n_kv_heads cabeças
+    qkv = emb * emb + 2 * emb * kv_dim + ((emb + 2 * kv_dim) if cfg["qkv_bias"] else 0)
+    return qkv + emb * emb + (emb if bias else 0)
+
+
+def feed_forward_parameters(cfg):
+    """Parâmetros da feed-forward de um bloco: 2 matrizes (GELU) ou 3 (SwiGLU), com seus bias."""
+    emb, hidden, bias = cfg["emb_dim"], feed_forward_hidden_dim(cfg), cfg.get("bias", True)
+    into_hidden = 2 if cfg.get("ff_activation", "gelu") == "swiglu" else 1  # SwiGLU: porta e valor
+    weights = (into_hidden + 1) * emb * hidden
+    return weights + ((into_hidden * hidden + emb) if bias else 0)
+
+
+def norm_parameters(cfg):
+    """Parâmetros de uma normalização: scale e shift (LayerNorm), só scale (RMSNorm ou sem bias)."""
+    has_shift = cfg.get("norm", "layernorm") == "layernorm" and cfg.get("bias", True)
+    return (2 if has_shift else 1) * cfg["emb_dim"]
 
 
 def with_totals(counts):

@@ -128,6 +128,7 @@ def validate_config(cfg):
         raise ValueError(f"cfg['qkv_bias'] deve ser True ou False, mas vale {cfg['qkv_bias']!r}")
     validate_fast_kernels(cfg)
     validate_norm_position(cfg)
+    validate_modern_keys(cfg)
     return cfg
 
 
@@ -139,3 +140,63 @@ def validate_fast_kernels(cfg):
             f"cfg['fast_kernels'] deve ser True ou False, mas vale {value!r}; True troca LayerNorm, "
             "GELU e a atenção da aula por F.layer_norm, F.gelu e F.scaled_dot_product_attention"
         )
+
+
+# As chaves da aula 13 (componentes dos decodificadores atuais): chave -> (padrão, opções).
+# O padrão de cada uma reproduz o GPT-2 da aula.
+MODERN_CHOICES = {
+    "norm": ("layernorm", ("layernorm", "rmsnorm")),
+    "ff_activation": ("gelu", ("gelu", "swiglu")),
+    "pos_encoding": ("learned", ("learned", "rope")),
+}
+
+
+def feed_forward_hidden_dim(cfg):
+    """Largura da camada do meio da feed-forward.
+
+    `cfg["ff_hidden_dim"]` quando existe; senão 4 * emb_dim (GPT-2) ou, com SwiGLU, 2/3 disso
+    no múltiplo de 8 mais próximo: a SwiGLU tem três matrizes em vez de duas, e assim a
+    feed-forward fica com quase o mesmo número de parâmetros (a regra do Llama).
+    """
+    if "ff_hidden_dim" in cfg:
+        return cfg["ff_hidden_dim"]
+    if cfg.get("ff_activation", "gelu") == "swiglu":
+        return max(8, round(8 * cfg["emb_dim"] / 3 / 8) * 8)
+    return 4 * cfg["emb_dim"]
+
+
+def validate_modern_keys(cfg):
+    """Confere as chaves opcionais da aula 13: norm, ff_activation, ff_hidden_dim, pos_encoding,
+    rope_base, n_kv_heads e bias (mensagens em português)."""
+    for key, (default, options) in MODERN_CHOICES.items():
+        if cfg.get(key, default) not in options:
+            raise ValueError(
+                f"cfg['{key}'] deve ser um de {', '.join(repr(o) for o in options)}, mas vale {cfg[key]!r}"
+            )
+    if "ff_hidden_dim" in cfg:
+        check_positive(cfg, "ff_hidden_dim", int, "a largura da camada do meio da feed-forward")
+    if "rope_base" in cfg:
+        check_positive(cfg, "rope_base", (int, float), "a base das frequências do RoPE (10000 no artigo)")
+    n_heads = cfg["n_heads"]
+    if "n_kv_heads" in cfg:
+        check_positive(cfg, "n_kv_heads", int, "o número de cabeças de key/value")
+        if n_heads % cfg["n_kv_heads"] != 0:
+            raise ValueError(
+                f"n_heads ({n_heads}) deve ser múltiplo de n_kv_heads ({cfg['n_kv_heads']}): cada cabeça "
+                f"de key/value atende um grupo do mesmo tamanho de cabeças de query; use um divisor de {n_heads}"
+            )
+    if cfg.get("pos_encoding") == "rope" and (cfg["emb_dim"] // n_heads) % 2 != 0:
+        raise ValueError(
+            f"com pos_encoding='rope' a dimensão de cada cabeça (emb_dim // n_heads = "
+            f"{cfg['emb_dim'] // n_heads}) deve ser par: o RoPE gira as coordenadas aos pares"
+        )
+    if not isinstance(cfg.get("bias", True), bool):
+        raise ValueError(f"cfg['bias'] deve ser True ou False, mas vale {cfg['bias']!r}")
+
+
+def check_positive(cfg, key, types, meaning):
+    """Levanta ValueError se `cfg[key]` não for um número positivo dos tipos dados."""
+    value = cfg[key]
+    if isinstance(value, bool) or not isinstance(value, types) or not value > 0:
+        kind = "um inteiro positivo" if types is int else "um número positivo"
+        raise ValueError(f"cfg['{key}'] ({meaning}) deve ser {kind}, mas vale {value!r}")

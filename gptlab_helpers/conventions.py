@@ -9,7 +9,7 @@ células que só existem nas soluções.
 import re
 
 # As listas de exercícios, na ordem das aulas: "06" é exercises/06_*.ipynb e checks/lesson06.py.
-LESSONS = ("01", "02", "03", "04", "05", "06", "07", "08", "12", "14")
+LESSONS = ("01", "02", "03", "04", "05", "06", "07", "08", "12", "13", "14")
 
 # Uma célula que confere um exercício nos nossos notebooks: a linha `q3.check()` (grupo 1 = "q3",
 # grupo 2 = "3").

@@ -6,14 +6,61 @@ import torch.nn as nn
 from .attention import MultiHeadAttention
 from .config import dropout_rates, norm_position, validate_config
 from .layers import FeedForward, LayerNorm, fast_variant
+from .modern import GroupedQueryAttention, RMSNorm, SwiGLUFeedForward
 from .validation import check_token_ids
 
 
+# --- as peças escolhidas pela configuração (aulas 12 e 13); sem as chaves novas, as do GPT-2 ---
+def make_norm(cfg, default=LayerNorm):
+    """A normalização de `cfg["norm"]`: LayerNorm (padrão), sem shift se `bias=False`, ou RMSNorm."""
+    if cfg.get("norm", "layernorm") == "rmsnorm":
+        return RMSNorm(cfg["emb_dim"])
+    if not cfg.get("bias", True):
+        return LayerNorm(cfg["emb_dim"], bias=False)
+    return fast_variant(default, cfg)(cfg["emb_dim"])
+
+
 def block_norm(cfg):
-    """A normalização de um bloco: LayerNorm, ou nn.Identity com norm_position = "none"."""
+    """A normalização de um bloco: a de `make_norm`, ou nn.Identity com norm_position = "none"."""
     if norm_position(cfg) == "none":
         return nn.Identity()
-    return fast_variant(LayerNorm, cfg)(cfg["emb_dim"])
+    return make_norm(cfg)
+
+
+def make_feed_forward(cfg):
+    """A feed-forward de `cfg["ff_activation"]`: GELU (padrão) ou SwiGLU."""
+    if cfg.get("ff_activation", "gelu") == "swiglu":
+        return SwiGLUFeedForward(cfg)
+    return FeedForward(cfg)
+
+
+def make_attention(cfg):
+    """A atenção do bloco: a MultiHeadAttention da aula, ou a GroupedQueryAttention quando a
+    configuração pede GQA (`n_kv_heads`), RoPE (`pos_encoding="rope"`) ou `bias=False`."""
+    _, attn_rate, _ = dropout_rates(cfg)
+    rope = cfg.get("pos_encoding", "learned") == "rope"
+    if "n_kv_heads" in cfg or rope or not cfg.get("bias", True):
+        return GroupedQueryAttention(
+            d_in=cfg["emb_dim"],
+            d_out=cfg["emb_dim"],
+            context_length=cfg["context_length"],
+            dropout=attn_rate,
+            num_heads=cfg["n_heads"],
+            num_kv_heads=cfg.get("n_kv_heads"),
+            qkv_bias=cfg["qkv_bias"],
+            bias=cfg.get("bias", True),
+            rope_base=cfg.get("rope_base", 10_000.0) if rope else None,
+            use_sdpa=cfg.get("use_sdpa", False) or cfg.get("fast_kernels", False),
+        )
+    return MultiHeadAttention(
+        d_in=cfg["emb_dim"],
+        d_out=cfg["emb_dim"],
+        context_length=cfg["context_length"],
+        num_heads=cfg["n_heads"],
+        dropout=attn_rate,
+        qkv_bias=cfg["qkv_bias"],
+        use_sdpa=cfg.get("use_sdpa", False) or cfg.get("fast_kernels", False),
+    )
 
 
 class TransformerBlock(nn.Module):
@@ -30,17 +77,9 @@ class TransformerBlock(nn.Module):
 
     def __init__(self, cfg):
         super().__init__()
-        _, attn_rate, shortcut_rate = dropout_rates(cfg)
-        self.att = MultiHeadAttention(
-            d_in=cfg["emb_dim"],
-            d_out=cfg["emb_dim"],
-            context_length=cfg["context_length"],
-            num_heads=cfg["n_heads"],
-            dropout=attn_rate,
-            qkv_bias=cfg["qkv_bias"],
-            use_sdpa=cfg.get("use_sdpa", False) or cfg.get("fast_kernels", False),
-        )
-        self.ff = FeedForward(cfg)
+        _, _, shortcut_rate = dropout_rates(cfg)
+        self.att = make_attention(cfg)
+        self.ff = make_feed_forward(cfg)
         self.norm1 = block_norm(cfg)
         self.norm2 = block_norm(cfg)
         self.drop_shortcut = nn.Dropout(shortcut_rate)
@@ -83,13 +122,15 @@ class GPTModel(nn.Module):
         validate_config(cfg)
         self.cfg = cfg
         self.tok_emb = nn.Embedding(cfg["vocab_size"], cfg["emb_dim"])
-        self.pos_emb = nn.Embedding(cfg["context_length"], cfg["emb_dim"])
+        # com RoPE a posição entra na atenção: não há embedding posicional
+        learned = cfg.get("pos_encoding", "learned") == "learned"
+        self.pos_emb = nn.Embedding(cfg["context_length"], cfg["emb_dim"]) if learned else None
         self.drop_emb = nn.Dropout(dropout_rates(cfg)[0])
         self.trf_blocks = nn.Sequential(*[self.block_class(cfg) for _ in range(cfg["n_layers"])])
         # Só o Pre-LN precisa de uma norma final: no Post-LN o último bloco já termina numa
         # LayerNorm, e com norm_position = "none" não há normalização em lugar nenhum.
         pre_ln = norm_position(cfg) == "pre"
-        self.final_norm = fast_variant(self.norm_class, cfg)(cfg["emb_dim"]) if pre_ln else nn.Identity()
+        self.final_norm = make_norm(cfg, default=self.norm_class) if pre_ln else nn.Identity()
         self.out_head = nn.Linear(cfg["emb_dim"], cfg["vocab_size"], bias=False)
         # False pula a conferência dos valores dos IDs (min/max), que sincroniza com a GPU a
         # cada forward; o treino desliga depois de conferir o texto inteiro uma vez
@@ -108,10 +149,11 @@ class GPTModel(nn.Module):
         check_token_ids(in_idx, self.cfg["vocab_size"], limit, check_values=self.check_inputs)
         offset = 0 if cache is None else self.cache_offset(cache, in_idx.shape[1])
         batch_size, seq_len = in_idx.shape
-        tok_embeds = self.tok_emb(in_idx)  # (B, T, C): o que é cada token
-        positions = torch.arange(offset, offset + seq_len, device=in_idx.device)
-        pos_embeds = self.pos_emb(positions)  # (T, C): onde está
-        x = self.drop_emb(tok_embeds + pos_embeds)
+        x = self.tok_emb(in_idx)  # (B, T, C): o que é cada token
+        if self.pos_emb is not None:
+            positions = torch.arange(offset, offset + seq_len, device=in_idx.device)
+            x = x + self.pos_emb(positions)  # (T, C): onde está
+        x = self.drop_emb(x)
         if cache is None:
             x = self.trf_blocks(x)
         else:

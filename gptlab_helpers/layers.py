@@ -4,25 +4,30 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from .config import feed_forward_hidden_dim
+
 
 class LayerNorm(nn.Module):
     """Normaliza cada vetor da última dimensão para média 0 e variância 1.
 
     (B, T, C) -> (B, T, C). `scale` e `shift` são treináveis e deixam a rede desfazer a
     normalização se isso ajudar. A variância é a enviesada (divide por C, não por C - 1),
-    como no GPT-2 e em `nn.LayerNorm`.
+    como no GPT-2 e em `nn.LayerNorm`. Com `bias=False` não há `shift` (aula 13: os modelos
+    atuais tiram todos os bias).
     """
 
-    def __init__(self, emb_dim):
+    def __init__(self, emb_dim, bias=True):
         super().__init__()
         self.eps = 1e-5  # evita dividir por zero quando a variância é 0
         self.scale = nn.Parameter(torch.ones(emb_dim))
-        self.shift = nn.Parameter(torch.zeros(emb_dim))
+        self.shift = nn.Parameter(torch.zeros(emb_dim)) if bias else None
 
     def forward(self, x):
         mean = x.mean(dim=-1, keepdim=True)
         var = x.var(dim=-1, keepdim=True, unbiased=False)
         norm_x = (x - mean) / torch.sqrt(var + self.eps)
+        if self.shift is None:
+            return self.scale * norm_x
         return self.scale * norm_x + self.shift
 
 
@@ -69,14 +74,17 @@ class FeedForward(nn.Module):
     """Duas camadas lineares com GELU no meio: (B, T, C) -> (B, T, 4C) -> (B, T, C).
 
     A camada do meio é 4 vezes mais larga: é ali que cada token, sozinho, é reprocessado.
+    As chaves opcionais `ff_hidden_dim` (no lugar de 4C) e `bias` (False tira os bias) são as
+    da aula 13.
     """
 
     def __init__(self, cfg):
         super().__init__()
+        hidden, bias = feed_forward_hidden_dim(cfg), cfg.get("bias", True)
         self.layers = nn.Sequential(
-            nn.Linear(cfg["emb_dim"], 4 * cfg["emb_dim"]),
+            nn.Linear(cfg["emb_dim"], hidden, bias=bias),
             fast_variant(GELU, cfg)(),
-            nn.Linear(4 * cfg["emb_dim"], cfg["emb_dim"]),
+            nn.Linear(hidden, cfg["emb_dim"], bias=bias),
         )
 
     def forward(self, x):

@@ -23,6 +23,7 @@ from gptlab_helpers.checks import (
     lesson06,
     lesson07,
     lesson08,
+    lesson13,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -249,3 +250,107 @@ def test_08_window_lengths():
         lesson08.q2.evaluate({"window_lengths": [4, 5, 6, 7, 8, 9]}), "incorrect", 0.0, "faltou o corte"
     )
     assert_result(lesson08.q2.evaluate({"window_lengths": [4, 5, 5]}), "incorrect", 0.0, "6")
+
+
+# --- aula 13 -----------------------------------------------------------------------------
+RMS_LINE = "rms = torch.sqrt(x.pow(2).mean(dim=-1, keepdim=True) + self.eps)"
+
+
+def test_13_rmsnorm_code():
+    assert_result(lesson13.q1.evaluate(solution_namespace("13")), "correct", 2.0)
+    # outro estilo: uma subclasse de torch.nn.RMSNorm, com o parâmetro chamado weight
+    other_style = {
+        "RMSNorm": type(
+            "RMSNorm",
+            (torch.nn.RMSNorm,),
+            {"__init__": lambda self, d: torch.nn.RMSNorm.__init__(self, d, eps=1e-5)},
+        )
+    }
+    assert_result(lesson13.q1.evaluate(other_style), "correct", 2.0)
+    rsqrt = solution_namespace(
+        "13", [("return self.scale * x / rms", "return self.scale * x * torch.rsqrt(rms**2)")]
+    )
+    assert_result(lesson13.q1.evaluate(rsqrt), "correct", 2.0)
+    centered = solution_namespace(
+        "13",
+        [
+            (
+                "return self.scale * x / rms",
+                "return self.scale * (x - x.mean(-1, keepdim=True)) / x.std(-1, keepdim=True, unbiased=False).add(1e-5)",
+            )
+        ],
+    )
+    assert_result(lesson13.q1.evaluate(centered), "incorrect", 0.0)
+    layer_norm = solution_namespace(
+        "13", [(RMS_LINE, "x = x - x.mean(dim=-1, keepdim=True); " + RMS_LINE.replace("rms =", "rms ="))]
+    )
+    assert_result(lesson13.q1.evaluate(layer_norm), "incorrect", 0.0, "subtraiu a média")
+    summed = solution_namespace("13", [(".mean(dim=-1, keepdim=True)", ".sum(dim=-1, keepdim=True)")])
+    assert_result(lesson13.q1.evaluate(summed), "incorrect", 0.0, "SOMA")
+    no_scale = solution_namespace("13", [("return self.scale * x / rms", "return x / rms")])
+    assert_result(lesson13.q1.evaluate(no_scale), "incorrect", 0.0, "scale")
+    no_eps = solution_namespace("13", [(" + self.eps)", ")")])
+    assert_result(lesson13.q1.evaluate(no_eps), "incorrect", 0.0, "eps", "nan")
+    with_shift = solution_namespace(
+        "13",
+        [
+            (
+                "self.scale = nn.Parameter(torch.ones(emb_dim))",
+                "self.scale = nn.Parameter(torch.ones(emb_dim)); self.shift = nn.Parameter(torch.zeros(emb_dim))",
+            )
+        ],
+    )
+    assert_result(lesson13.q1.evaluate(with_shift), "incorrect", 0.0, "shift")
+    package = {"RMSNorm": gptlab_helpers.RMSNorm}
+    assert_result(lesson13.q1.evaluate(package), "incorrect", 0.0, "classe pronta")
+
+
+def test_13_rope_code():
+    assert_result(lesson13.q2.evaluate(solution_namespace("13")), "correct", 2.0, "x[i + D/2]")
+    rope_line = "return x * cos + rotated * sin"
+    interleaved = {"apply_rope": lesson13.interleaved_rope}  # pares vizinhos: a convenção do artigo
+    assert_result(lesson13.q2.evaluate(interleaved), "correct", 2.0, "convenção do artigo")
+    backwards = solution_namespace("13", [(rope_line, "return x * cos - rotated * sin")])
+    assert_result(lesson13.q2.evaluate(backwards), "incorrect", 0.0, "sentido contrário")
+    unrotated = solution_namespace("13", [(rope_line, "return x * cos")])
+    assert_result(lesson13.q2.evaluate(unrotated), "incorrect", 0.0, "parte girada")
+    swapped = solution_namespace("13", [(rope_line, "return x * sin + rotated * cos")])
+    assert_result(lesson13.q2.evaluate(swapped), "incorrect", 0.0, "trocados")
+    odd = solution_namespace("13", [(rope_line, "return x * cos + rotated * sin * 2")])
+    assert_result(lesson13.q2.evaluate(odd), "incorrect", 0.0, "difere")
+    package = {"apply_rope": gptlab_helpers.modern.apply_rope}
+    assert_result(lesson13.q2.evaluate(package), "incorrect", 0.0, "função pronta")
+    assert_result(lesson13.q2.evaluate({"apply_rope": 3}), "incorrect", 0.0, "deveria ser uma função")
+
+
+def test_13_modern_block_parameters():
+    right = {"attention_params": 12_288, "feed_forward_params": 38_400, "norm_params": 128}
+    assert_result(lesson13.q3.evaluate(right), "correct", 3.0, "50.816")
+    model = gptlab_helpers.GPTModel(lesson13.MODERN_BLOCK_CONFIG)
+    block = model.trf_blocks[0]
+    counted = {  # o outro jeito: somar os tensores do bloco de verdade
+        "attention_params": sum(p.numel() for p in block.att.parameters()),
+        "feed_forward_params": torch.tensor(sum(p.numel() for p in block.ff.parameters())),
+        "norm_params": sum(p.numel() for n, p in block.named_parameters() if "norm" in n),
+    }
+    assert_result(lesson13.q3.evaluate(counted), "correct", 3.0)
+    assert_result(lesson13.q3.evaluate({**right, "attention_params": 16_384}), "partial", 2.0, "n_kv_heads")
+    assert_result(
+        lesson13.q3.evaluate({**right, "attention_params": 12_352}), "partial", 2.0, "out_proj não tem bias"
+    )
+    assert_result(
+        lesson13.q3.evaluate({**right, "feed_forward_params": 25_600}), "partial", 2.0, "três matrizes"
+    )
+    assert_result(
+        lesson13.q3.evaluate({**right, "feed_forward_params": 49_152}), "partial", 2.0, "ff_hidden_dim"
+    )
+    assert_result(lesson13.q3.evaluate({**right, "norm_params": 256}), "partial", 2.0, "não tem shift")
+    assert_result(lesson13.q3.evaluate({**right, "norm_params": 64}), "partial", 2.0, "duas")
+    wrong_all = {"attention_params": 1, "feed_forward_params": 2, "norm_params": 3}
+    assert_result(lesson13.q3.evaluate(wrong_all), "incorrect", 0.0, "faltam")
+    assert_result(lesson13.q3.evaluate(dict.fromkeys(right, 0)), "not_attempted", 0.0)
+
+
+def test_13_why_gqa_is_an_open_answer():
+    text = "Com menos cabeças de key e value, o cache de keys e values de cada token fica quatro vezes menor."
+    assert_result(lesson13.q4.evaluate({"explanation": text}), "correct", 1.0, "registrada")

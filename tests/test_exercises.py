@@ -15,7 +15,10 @@ import pytest
 import torch
 from nbclient import NotebookClient
 
-from gptlab_helpers.analysis import model_size_mb, parameter_breakdown_from_config
+from gptlab_helpers.analysis import (
+    model_size_mb,
+    parameter_breakdown_from_config,
+)
 from gptlab_helpers.authoring import build as build_notebooks
 from gptlab_helpers.authoring import exercises as make_exercises
 from gptlab_helpers.checks import (

@@ -36,6 +36,7 @@ TRACK_NOTEBOOKS = [
 # "Próximos passos" da aula: cada um com perguntas frequentes e exercícios, como as aulas.
 NEXT_STEPS_NOTEBOOKS = [
     "12_pre_ln_vs_post_ln.ipynb",
+    "13_gpt2_vs_modelos_atuais.ipynb",
     "14_pesos_do_gpt2.ipynb",
 ]
 ALL_NOTEBOOKS = LESSON_NOTEBOOKS + TRACK_NOTEBOOKS + NEXT_STEPS_NOTEBOOKS

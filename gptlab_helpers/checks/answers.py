@@ -91,6 +91,16 @@ def student_class(namespace, name, reference):
     return cls
 
 
+def student_function(namespace, name, reference, signature):
+    """A função `name` que o aluno escreveu; recusa a função pronta do pacote e o que não é função."""
+    function = namespace[name]
+    if function is reference:
+        raise Feedback(f"`{name}` é a função pronta do pacote; o exercício é escrever a sua")
+    if not callable(function):
+        raise Feedback(f"`{name}` deveria ser uma função {signature}, mas é {function!r}")
+    return function
+
+
 def build(cls, *args, **kwargs):
     """Cria um objeto da classe do aluno, guardando o que ela imprimir."""
     try:
