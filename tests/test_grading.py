@@ -534,7 +534,7 @@ def test_plan_runs_the_student_cells_between_prepare_and_one_grade_per_exercise(
 
 def test_parse_result_accepts_only_a_sensible_payload():
     exercise = fake_exercise()
-    payload = {"exercise": "06.4", "status": "review", "points": 0.0, "max_points": 1.0, "message": "lido"}
+    payload = ExerciseResult("06.4", "?", "review", 0.0, 1.0, "lido").to_dict()
     result = parse_result(json.dumps({**payload, "answer": "um texto"}), exercise)
     assert (result.status, result.pending, result.answer, result.title) == (
         "review",
@@ -547,7 +547,7 @@ def test_parse_result_accepts_only_a_sensible_payload():
         "{",
         "[]",
         json.dumps({**payload, "points": 2.0}),
-        json.dumps({**payload, "exercise": "06.1"}),
+        json.dumps({**payload, "id": "06.1"}),
         json.dumps({**payload, "status": "certo"}),
     ):
         result = parse_result(broken, exercise)

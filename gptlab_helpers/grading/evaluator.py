@@ -14,7 +14,7 @@ aluno, e depois das células dele chama `grade()` uma vez por exercício. Duas d
    conferir. Um `GPT_CONFIG_124M["drop_rate"] = 0.0` esquecido pelo aluno, ou um monkeypatch
    em `GPTModel.forward`, não muda a referência.
 
-O resultado vai em JSON para um arquivo de nome aleatório que só o corretor conhece, nunca
+O resultado (um `status.ExerciseResult`) vai em JSON para um arquivo de nome aleatório que só o corretor conhece, nunca
 pela saída da célula (um `print("Correto!")` não vale nada). Isto não é uma caixa de areia:
 o código do aluno roda no mesmo processo, e um ataque escrito contra este arquivo ainda
 poderia enganá-lo; o que ele cobre é o que um aluno faz num notebook.
@@ -24,6 +24,8 @@ import importlib
 import json
 import sys
 import types
+
+from .status import ExerciseResult
 
 # módulos de fora do pacote cujos nomes as conferências usam o tempo todo
 GUARDED_MODULES = ("builtins", "torch", "torch.nn", "torch.nn.functional")
@@ -130,6 +132,8 @@ def prepare(slot, checks_module):
         exercise_sets=checks.EXERCISE_SETS,
         snapshot=snapshot,
         checks_module=checks_module,
+        # o mesmo tipo que o corretor lê de volta e leva até o CSV (guardado antes do aluno)
+        result_type=ExerciseResult,
         # guardados antes do código do aluno, que poderia trocar open ou json.dumps
         open=open,
         dumps=json.dumps,
@@ -148,14 +152,15 @@ def grade(state, exercise_set, exercise_id, result_path, namespace):
     try:
         exercise = next(item for item in state.exercise_sets[exercise_set] if item.id == exercise_id)
         result = exercise.evaluate(dict(namespace))
-        payload = {
-            "exercise": str(result.exercise),
-            "status": str(result.status),
-            "points": float(result.points),
-            "max_points": float(result.max_points),
-            "message": str(result.message),
-            "answer": str(getattr(result, "answer", "")),
-        }
+        payload = state.result_type(
+            str(result.exercise),
+            str(exercise.title),
+            str(result.status),
+            float(result.points),
+            float(result.max_points),
+            str(result.message),
+            answer=str(result.answer),
+        ).to_dict()
     except Exception as exc:  # evaluate() não deveria falhar, mas o corretor não pode parar
         payload = {"status": "error", "message": f"a conferência falhou: {type(exc).__name__}: {exc}"}
     finally:

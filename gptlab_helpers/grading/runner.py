@@ -94,7 +94,7 @@ def parse_result(text, exercise):
         return failed(exercise, str(payload.get("message", "a conferência falhou")))
     points = payload.get("points")
     valid = (
-        payload.get("exercise") == exercise.id
+        payload.get("id") == exercise.id
         and payload.get("status") in set(ExerciseStatus)
         and isinstance(points, float)
         and 0.0 <= points <= maximum
@@ -104,15 +104,8 @@ def parse_result(text, exercise):
     )
     if not valid:
         return failed(exercise, "a conferência devolveu um resultado inválido")
-    return ExerciseResult(
-        exercise.id,
-        exercise.title,
-        payload["status"],
-        points,
-        maximum,
-        payload["message"],
-        answer=payload.get("answer", ""),
-    )
+    # o título e as causas vêm do corretor, não do kernel do aluno
+    return ExerciseResult.from_dict({**payload, "title": exercise.title, "causes": ()})
 
 
 # --- a execução -------------------------------------------------------------------------------
