@@ -11,7 +11,7 @@ Uso (na raiz do repositório):
     python scripts/benchmark_training.py --recipe gptlab   # a receita de CPU do GPTLab
     python scripts/benchmark_training.py --minutes 1.5     # verificação rápida
 
-Sem internet, aponte GPTLAB_CORPUS_DIR para a pasta com machado_de_assis_conto.txt.
+Roda sem internet: o conto de Machado de Assis vem no git, em corpus/.
 """
 
 import argparse
