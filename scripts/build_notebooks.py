@@ -85,7 +85,7 @@ if importlib.util.find_spec("gptlab_helpers") is None:
         raise RuntimeError(
             f"Não consegui instalar o gptlab_helpers de {{REPOSITORIO}} (ramo {{RAMO}}). Duas saídas:\\n"
             "1. endereço errado: corrija REPOSITORIO acima ou rode scripts/set_repository.py DONO/NOME;\\n"
-            "2. sem internet: envie a pasta gptlab_helpers/ para a pasta deste notebook e rode de novo.\\n"
+            "2. sem acesso ao repositório: envie a pasta gptlab_helpers/ (painel Arquivos) e rode de novo.\\n"
             f'(o erro do pip aparece com: !pip install "{{pacote}}")'
         ) from None
     importlib.invalidate_caches()

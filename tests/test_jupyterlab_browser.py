@@ -262,13 +262,16 @@ def screenshot(page, name):
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
 
 
-def scroll_to_last_image(page, relative):
-    page.evaluate(
-        """(path) => {
-          const images = document.querySelectorAll(`[data-gptlab="${path}"] .jp-RenderedImage img`);
-          if (images.length) images[images.length - 1].scrollIntoView({block: 'center'});
+def scroll_to(page, relative, selector, last=False):
+    """Rola o notebook até o primeiro (ou o último) elemento `selector`; False se não há nenhum."""
+    return page.evaluate(
+        """([path, selector, last]) => {
+          const found = document.querySelectorAll(`[data-gptlab="${path}"] ${selector}`);
+          if (!found.length) return false;
+          found[last ? found.length - 1 : 0].scrollIntoView({block: 'center'});
+          return true;
         }""",
-        relative,
+        [relative, selector, last],
     )
 
 
@@ -279,9 +282,10 @@ def page(chromium, jupyter_lab):
 
     url, token = jupyter_lab
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium, headless=True, args=["--no-sandbox"] if os.geteuid() == 0 else []
-        )
+        args = ["--disable-dev-shm-usage"]  # contêineres costumam ter um /dev/shm pequeno
+        if os.geteuid() == 0:
+            args.append("--no-sandbox")  # o Chromium não abre a sandbox como root
+        browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=args)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(f"{url}/lab?token={token}")
         page.wait_for_function("window.jupyterapp && window.jupyterapp.shell", timeout=120_000)
@@ -300,6 +304,8 @@ def rendering_problems(page, relative):
     open_notebook(page, relative)
     seen = wait_for_rendering(page, relative, expected)
     screenshot(page, screenshot_name(relative))
+    if expected["formulas"] and scroll_to(page, relative, "mjx-container"):
+        screenshot(page, screenshot_name(relative, "_formula"))
     problems = []
     if seen["title"].replace("¶", "").strip() != expected["title"]:
         problems.append(f"título {seen['title']!r}, esperado {expected['title']!r}")
@@ -327,7 +333,7 @@ def test_run_all_cells_in_jupyterlab_without_errors(page, relative, capsys):
         start = time.perf_counter()
         result = page.evaluate(RUN_ALL_JS, [relative, RUN_TIMEOUT_S * 1000])
         seconds = time.perf_counter() - start
-        scroll_to_last_image(page, relative)
+        scroll_to(page, relative, ".jp-RenderedImage img", last=True)
         screenshot(page, screenshot_name(relative, "_executado"))
     finally:
         page.evaluate(CLOSE_JS, relative)
