@@ -211,7 +211,8 @@ def colab(tmp_path_factory):
     content.mkdir()
     mp = pytest.MonkeyPatch()
     mp.setenv("JUPYTER_PATH", str(base / "jupyter"))
-    yield python, clone.as_uri(), content
+    # file://localhost/...: o pip que o venv traz (23.x) recusa git+file:/// sem o nome do host
+    yield python, f"file://localhost{clone.as_posix()}", content
     mp.undo()
 
 
@@ -288,7 +289,9 @@ def test_notebooks_install_the_package_and_run_as_in_colab(colab, capsys):
     checks = [cell for cell in exercise.cells if re.match(r"q\d+\.check\(\)", cell.source)]
     assert checks
     for cell in checks:
-        text = "".join(output.get("text", "") for output in cell.outputs)
+        text = "".join(
+            output.get("text", "") + output.get("data", {}).get("text/plain", "") for output in cell.outputs
+        )
         assert "Não tentado" in text and not errors(cell), f"{cell.source}: {text}"
     with capsys.disabled():
         print(f"\n[colab] aula 01 em {lesson_seconds:.0f} s, exercício 01 em {exercise_seconds:.0f} s")
