@@ -37,6 +37,7 @@ import zipfile
 from pathlib import Path
 
 import nbformat
+import packaging.tags
 import pytest
 import tomllib
 from nbclient import NotebookClient
@@ -114,7 +115,9 @@ def wheel_from_installed(name, folder):
     """
     distribution = importlib.metadata.distribution(name)
     root, info = Path(distribution.locate_file("")), dist_info_dir(distribution)
-    tag = re.search(r"^Tag: (\S+)$", (root / info / "WHEEL").read_text(), re.M).group(1)
+    tags = re.findall(r"^Tag: (\S+)$", (root / info / "WHEEL").read_text(), re.M)
+    supported = {str(tag) for tag in packaging.tags.sys_tags()}  # o venv usa este mesmo Python
+    tag = next((tag for tag in tags if tag in supported), tags[0])  # six: py2-none-any e py3-none-any
     project = re.sub(r"[-_.]+", "_", distribution.metadata["Name"])
     path = Path(folder) / f"{project}-{distribution.version}-{tag}.whl"
     skipped = {"RECORD", "INSTALLER", "REQUESTED", "direct_url.json"}
