@@ -5,6 +5,8 @@ generate_text_simple, GPT_CONFIG_124M...), para que o código passe livremente e
 aula e o pacote.
 """
 
+__version__ = "0.1.0"  # a versão do pacote (o pyproject.toml lê daqui)
+
 from .analysis import (
     COMPONENT_LABELS,
     format_parameter_table,

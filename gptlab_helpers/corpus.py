@@ -1,13 +1,14 @@
 """Os textos de treino (corpus): onde procurar, como baixar e como conferir.
 
-`load_corpus("machado_de_assis_conto")` devolve o texto. Procura, nesta ordem:
+`load_corpus("machado_de_assis_conto")` devolve o texto. Procura `corpus/<nome>.txt` (a pasta
+`corpus/` do repositório ou, fora dele, a da pasta atual) e, se não achar, baixa do endereço de
+origem para essa pasta, conferindo o sha256.
 
-1. `corpus/<nome>.txt` (a pasta `corpus/` do repositório ou, fora dele, a da pasta atual);
-2. a pasta indicada pela variável de ambiente `GPTLAB_CORPUS_DIR` (o CI usa `../shared/corpus`);
-3. a internet: baixa do endereço de origem para `corpus/`, conferindo o sha256.
-
-Os textos nunca entram no git: o que fica versionado é o manifesto (nome, origem, sha256,
-tamanho, licença), aqui em `CORPORA` e, para ler sem Python, em `corpus/manifest.json`.
+O conto de Machado de Assis (`machado_de_assis_conto.txt`, 1,8 MB, domínio público) vem no git:
+os notebooks 09 a 11 e o benchmark rodam sem internet num clone novo. O romance e o Shakespeare
+não vêm: são baixados na primeira vez. Em todos os casos o arquivo é conferido com o manifesto
+(nome, origem, sha256, tamanho, licença), que fica aqui em `CORPORA` e, para ler sem Python,
+em `corpus/manifest.json`.
 """
 
 import hashlib
@@ -46,7 +47,6 @@ CORPORA = {
     },
 }
 
-ENV_VAR = "GPTLAB_CORPUS_DIR"
 CHUNK_BYTES = 1 << 16
 REPOSITORY_CORPUS_DIR = Path(__file__).resolve().parents[1] / "corpus"
 
@@ -131,28 +131,15 @@ def download(url, destination, expected_sha256, progress=True):
     return destination
 
 
-def find_local_copy(name, corpus_dir):
-    """O primeiro `<name>.txt` que existir em `corpus_dir` ou em $GPTLAB_CORPUS_DIR (ou None)."""
-    folders = [Path(corpus_dir)]
-    if os.environ.get(ENV_VAR):
-        folders.append(Path(os.environ[ENV_VAR]))
-    for folder in folders:
-        path = folder / f"{name}.txt"
-        if path.is_file():
-            return path
-    return None
-
-
 def corpus_path(name, corpus_dir=None, download_missing=True, progress=True):
     """O caminho de um arquivo do corpus já conferido, baixando-o se preciso."""
     entry = corpus_entry(name)
     corpus_dir = Path(corpus_dir) if corpus_dir is not None else default_corpus_dir()
-    path = find_local_copy(name, corpus_dir)
-    if path is not None:
-        check_file(path, entry)
-        return path
     target = corpus_dir / f"{name}.txt"
-    where = f"copie o arquivo {name}.txt para {corpus_dir} ou aponte a variável de ambiente {ENV_VAR} para a pasta que o contém"
+    if target.is_file():
+        check_file(target, entry)
+        return target
+    where = f"copie o arquivo {name}.txt para {corpus_dir} (ou passe corpus_dir= com a pasta que o contém)"
     if not download_missing:
         raise FileNotFoundError(f"não encontrei o texto {name!r}: {where}")
     try:

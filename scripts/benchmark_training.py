@@ -17,7 +17,7 @@ forma, 4 camadas, 4 cabeças, 128 dimensões e contexto 64, e são treinados pel
 `train`, com os mesmos lotes, a mesma taxa de aprendizado e as mesmas avaliações, cada um por
 `--minutes`: o nosso GPTModel (com `fast_kernels`) e o `GPT2LMHeadModel` do `transformers`.
 
-Sem internet, aponte GPTLAB_CORPUS_DIR para a pasta com machado_de_assis_conto.txt.
+Roda sem internet: o conto de Machado de Assis vem no git, em corpus/.
 """
 
 import argparse

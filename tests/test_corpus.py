@@ -29,7 +29,6 @@ def mini(monkeypatch, tmp_path):
         "license": "domínio público",
     }
     monkeypatch.setitem(CORPORA, "mini", entry)
-    monkeypatch.delenv(corpus.ENV_VAR, raising=False)
     return entry
 
 
@@ -42,16 +41,6 @@ def test_reads_file_already_in_corpus_dir(mini, tmp_path, monkeypatch):
     (tmp_path / "mini.txt").write_bytes(DATA)
     monkeypatch.setattr(urllib.request, "urlopen", lambda *a, **k: pytest.fail("não devia usar a rede"))
     assert load_corpus("mini", corpus_dir=tmp_path) == TEXT
-
-
-def test_reads_folder_from_environment_variable(mini, tmp_path, monkeypatch):
-    shared = tmp_path / "shared"
-    shared.mkdir()
-    (shared / "mini.txt").write_bytes(DATA)
-    monkeypatch.setenv(corpus.ENV_VAR, str(shared))
-    monkeypatch.setattr(urllib.request, "urlopen", lambda *a, **k: pytest.fail("não devia usar a rede"))
-    assert load_corpus("mini", corpus_dir=tmp_path / "vazia") == TEXT
-    assert not (tmp_path / "vazia").exists()  # ler do ambiente não copia nada
 
 
 def test_downloads_verifies_and_keeps_the_file(mini, tmp_path, capsys):
@@ -108,7 +97,7 @@ def test_offline_error_says_where_to_put_the_file(mini, tmp_path, monkeypatch):
     message = str(error.value)
     assert "Sem internet" in message
     assert f"copie o arquivo mini.txt para {target_dir}" in message
-    assert corpus.ENV_VAR in message
+    assert "corpus_dir=" in message
 
 
 def test_no_download_when_forbidden(mini, tmp_path):
@@ -127,8 +116,10 @@ def test_manifest_file_matches_the_package():
     assert set(CORPORA) == {"machado_de_assis_conto", "machado_de_assis_romance", "shakespeare"}
 
 
-@pytest.mark.skipif(not os.environ.get(corpus.ENV_VAR), reason="GPTLAB_CORPUS_DIR não definido")
-def test_real_machado_corpus():
+def test_machado_conto_is_committed_and_loads_offline(monkeypatch):
+    """O conto vem no git: um clone novo treina sem internet (a rede é proibida aqui)."""
+    monkeypatch.setattr(urllib.request, "urlopen", lambda *a, **k: pytest.fail("não devia usar a rede"))
+    assert corpus.default_corpus_dir() == corpus.REPOSITORY_CORPUS_DIR
     text = load_corpus("machado_de_assis_conto", download_missing=False)
     assert len(text) == 1_724_227
     assert len(set(text)) == 115

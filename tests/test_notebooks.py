@@ -5,14 +5,19 @@ Aqui conferimos o que o nbval não vê: a célula de preparação, o selo do Col
 obrigatórias, que as saídas estão gravadas e que o notebook corresponde à sua fonte.
 """
 
+import contextlib
 import importlib.util
+import io
+import platform
+import subprocess
 import time
 from pathlib import Path
 
 import nbformat
 import pytest
-from IPython.core.inputtransformer2 import TransformerManager
+import torch
 
+import gptlab_helpers
 from gptlab_helpers.authoring import build as build_notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,7 +79,8 @@ def test_repository_url_is_read_from_pyproject_and_cleaned(tmp_path):
 def test_colab_badge_points_to_the_notebook_on_github():
     cell = build_notebooks.colab_badge_cell("notebooks/02_layer_normalization.ipynb")
     owner_repo = build_notebooks.repository_url().removeprefix("https://github.com/")
-    expected = f"https://colab.research.google.com/github/{owner_repo}/blob/main/notebooks/02_layer_normalization.ipynb"
+    branch = build_notebooks.repository_branch()
+    expected = f"https://colab.research.google.com/github/{owner_repo}/blob/{branch}/notebooks/02_layer_normalization.ipynb"
     assert cell.cell_type == "markdown"
     assert f"]({expected})" in cell.source
     assert "Abrir no Colab" in cell.source
@@ -82,15 +88,19 @@ def test_colab_badge_points_to_the_notebook_on_github():
     assert absolute.source == cell.source
 
 
-def run_setup_cell(monkeypatch, package_found):
-    """Executa a célula de preparação com um IPython falso; devolve as mágicas chamadas."""
-    code = TransformerManager().transform_cell(build_notebooks.setup_cell().source)
+def run_setup_cell(monkeypatch, package_found, pip_returncode=0):
+    """Executa a célula de preparação de verdade, com o pip trocado por um falso.
+
+    Devolve (comandos do pip chamados, o que a célula imprimiu). `package_found=False` imita o
+    Colab (o pacote não está instalado); `pip_returncode` diz como o pip falso termina.
+    """
     calls = []
 
-    class FakeIPython:
-        def run_line_magic(self, name, line):
-            calls.append((name, line))
+    def fake_run(command, **kwargs):
+        calls.append((command, kwargs))
+        return subprocess.CompletedProcess(command, pip_returncode, b"", b"ERROR: ...")
 
+    monkeypatch.setattr(subprocess, "run", fake_run)
     if not package_found:  # como no Colab: o pacote não está instalado
         original = importlib.util.find_spec
         monkeypatch.setattr(
@@ -98,18 +108,48 @@ def run_setup_cell(monkeypatch, package_found):
             "find_spec",
             lambda name, *a: None if name == "gptlab_helpers" else original(name, *a),
         )
-    exec(compile(code, "<célula de preparação>", "exec"), {"get_ipython": FakeIPython})
-    return calls
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output):
+        exec(compile(build_notebooks.setup_cell().source, "<célula de preparação>", "exec"), {})
+    return calls, output.getvalue()
 
 
-def test_setup_cell_does_nothing_when_the_package_is_installed(monkeypatch):
-    assert run_setup_cell(monkeypatch, package_found=True) == []
+def test_setup_cell_only_prints_versions_when_the_package_is_installed(monkeypatch):
+    calls, printed = run_setup_cell(monkeypatch, package_found=True)
+    assert calls == []
+    assert printed == (
+        f"Python {platform.python_version()} · torch {torch.__version__} · "
+        f"gptlab_helpers {gptlab_helpers.__version__}\n"
+    )
 
 
 def test_setup_cell_installs_only_the_package_from_the_repository_in_colab(monkeypatch):
-    calls = run_setup_cell(monkeypatch, package_found=False)
-    url = build_notebooks.repository_url()
-    assert calls == [("pip", f'install -q "gptlab-helpers @ git+{url}"')]
+    calls, printed = run_setup_cell(monkeypatch, package_found=False)
+    url, branch = build_notebooks.repository_url(), build_notebooks.repository_branch()
+    [(command, kwargs)] = calls
+    assert command[1:] == ["-m", "pip", "install", "-q", f"gptlab-helpers @ git+{url}@{branch}"]
+    assert kwargs["capture_output"] is True  # o aluno não vê a saída do pip
+    assert kwargs["env"]["GIT_TERMINAL_PROMPT"] == "0"  # o git não fica esperando uma senha
+    assert printed.startswith("Python ")
+
+
+def test_setup_cell_explains_in_portuguese_when_the_install_fails(monkeypatch):
+    with pytest.raises(RuntimeError) as error:
+        run_setup_cell(monkeypatch, package_found=False, pip_returncode=1)
+    message = str(error.value)
+    assert message.startswith(f"Não consegui instalar o gptlab_helpers de {build_notebooks.repository_url()}")
+    assert "scripts/set_repository.py DONO/NOME" in message  # saída 1: o endereço
+    assert "envie a pasta gptlab_helpers/" in message  # saída 2: sem internet
+    assert error.value.__cause__ is None and error.value.__suppress_context__
+
+
+def test_setup_cell_comes_from_the_pyproject_settings():
+    cell = build_notebooks.setup_cell("https://github.com/dono/curso", "aula")
+    assert 'REPOSITORIO, RAMO = "https://github.com/dono/curso", "aula"' in cell.source
+    badge = build_notebooks.colab_badge_cell("exercises/01_x.ipynb", "https://github.com/dono/curso", "aula")
+    assert (
+        "(https://colab.research.google.com/github/dono/curso/blob/aula/exercises/01_x.ipynb)" in badge.source
+    )
 
 
 def test_parse_percent_source_splits_cells_and_rejects_empty_ones():
@@ -170,19 +210,20 @@ def test_every_lesson_has_a_source_and_a_notebook():
 
 
 @pytest.mark.parametrize("name", ALL_NOTEBOOKS)
-def test_notebook_starts_with_setup_cell_and_colab_badge(name):
-    notebook = read_lesson(name)
-    first, second = notebook.cells[0], notebook.cells[1]
-    assert first.cell_type == "code"
-    assert first.source == build_notebooks.setup_cell().source
-    assert second.source == build_notebooks.colab_badge_cell(f"notebooks/{name}").source
+def test_notebook_opens_with_title_then_badge_then_setup_cell(name):
+    """O título vem antes de qualquer código; logo depois, o selo do Colab e a preparação."""
+    title, badge, setup = read_lesson(name).cells[:3]
+    assert title.cell_type == "markdown" and title.source.startswith("# ")
+    assert badge.source == build_notebooks.colab_badge_cell(f"notebooks/{name}").source
+    assert setup.cell_type == "code"
+    assert setup.source == build_notebooks.setup_cell().source
 
 
 @pytest.mark.parametrize("name", LESSON_NOTEBOOKS + NEXT_STEPS_NOTEBOOKS)
 def test_notebook_has_required_sections_and_exercise_link(name):
     """As aulas 01-08 e 12-14 têm perguntas frequentes e um notebook de exercícios com o mesmo nome."""
     text = markdown_text(read_lesson(name))
-    assert text.lstrip().startswith("[![Abrir no Colab]")
+    assert text.startswith("# ")
     assert "## Objetivos de aprendizagem" in text
     assert "## Perguntas frequentes" in text
     assert f"(../exercises/{name})" in text, f"{name} deve terminar com o link para ../exercises/{name}"
@@ -225,7 +266,8 @@ def test_notebook_matches_its_source(name):
 
 @pytest.mark.parametrize("name", ALL_NOTEBOOKS)
 def test_code_cells_are_short(name):
-    lengths = [cell.source.count("\n") + 1 for cell in code_cells(read_lesson(name))]
+    setup = build_notebooks.setup_cell().source  # gerada, igual em todos: fica de fora
+    lengths = [cell.source.count("\n") + 1 for cell in code_cells(read_lesson(name)) if cell.source != setup]
     assert max(lengths) <= MAX_CODE_LINES, (
         f"{name}: célula com {max(lengths)} linhas; divida-a em passos menores"
     )

@@ -9,8 +9,8 @@ Uso (na raiz do repositório):
 
 Cada notebook de aula nasce de um arquivo `scripts/notebook_sources/NN_nome.py` no formato
 "percent" do jupytext: as células são separadas por linhas `# %%` (código) e `# %% [markdown]`
-(texto, com cada linha começando por `# `). Este módulo põe na frente a célula de preparação
-(`SETUP_TEMPLATE`, `setup_cell()`) e o selo "Abrir no Colab", executa o notebook com o
+(texto, com cada linha começando por `# `). Este módulo põe depois do título o selo "Abrir no
+Colab" e a célula de preparação (`SETUP_TEMPLATE`, `setup_cell()`), executa o notebook com o
 nbclient e grava o resultado sem metadados voláteis: rodar duas vezes sem mudar nada produz o
 mesmo arquivo, byte a byte.
 
@@ -58,14 +58,39 @@ NOTEBOOK_METADATA = {
 VOLATILE_NOTEBOOK_METADATA = ("widgets", "vscode", "colab", "toc", "varInspector")
 VOLATILE_CELL_METADATA = ("execution", "ExecuteTime", "collapsed", "scrolled")
 
-SETUP_TEMPLATE = (
-    "# Preparação: no JupyterLab o pacote gptlab_helpers já está instalado e esta célula não faz\n"
-    "# nada; no Colab ela instala só o pacote, direto do repositório do GPTLab.\n"
-    "import importlib.util\n"
-    "\n"
-    'if importlib.util.find_spec("gptlab_helpers") is None:\n'
-    '    %pip install -q "gptlab-helpers @ git+{url}"'
-)
+# A célula de preparação: no Colab instala o pacote (só ele: o Colab já tem PyTorch & cia.); no
+# computador do aluno, com o pacote instalado, só mostra as versões. O pip roda num subprocesso
+# com a saída guardada: se falhar, o aluno vê uma mensagem em português, não 40 linhas do pip.
+# A linha das versões muda de máquina para máquina: tests/nbval_sanitize.cfg a neutraliza.
+SETUP_TEMPLATE = """\
+# Preparação: no Colab, instala o pacote gptlab_helpers a partir do repositório do curso (no seu
+# computador ele já está instalado) e mostra as versões em uso.
+import importlib.util
+import os
+import platform
+import subprocess
+import sys
+
+REPOSITORIO, RAMO = "{url}", "{branch}"
+if importlib.util.find_spec("gptlab_helpers") is None:
+    pacote = f"gptlab-helpers @ git+{{REPOSITORIO}}@{{RAMO}}"
+    pip = [sys.executable, "-m", "pip", "install", "-q", pacote]
+    if subprocess.run(pip, capture_output=True, env={{**os.environ, "GIT_TERMINAL_PROMPT": "0"}}).returncode:
+        raise RuntimeError(
+            f"Não consegui instalar o gptlab_helpers de {{REPOSITORIO}} (ramo {{RAMO}}). Duas saídas:\\n"
+            "1. endereço errado: corrija REPOSITORIO acima ou rode scripts/set_repository.py DONO/NOME;\\n"
+            "2. sem acesso ao repositório: envie a pasta gptlab_helpers/ (painel Arquivos) e rode de novo.\\n"
+            f'(o erro do pip aparece com: !pip install "{{pacote}}")'
+        ) from None
+    importlib.invalidate_caches()
+
+import torch
+
+import gptlab_helpers
+
+print(
+    f"Python {{platform.python_version()}} · torch {{torch.__version__}} · gptlab_helpers {{gptlab_helpers.__version__}}"
+)"""
 
 COLAB_BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
 
@@ -84,9 +109,16 @@ def repository_url(pyproject=ROOT / "pyproject.toml"):
     return url.rstrip("/").removesuffix(".git")
 
 
-def github_repository():
-    """'dono/repositorio' a partir de `repository_url()` (o Colab abre notebooks do GitHub)."""
-    url = repository_url()
+def repository_branch(pyproject=ROOT / "pyproject.toml"):
+    """O ramo que o Colab abre e instala: `[tool.gptlab] branch` no pyproject.toml ("main" se faltar)."""
+    with open(pyproject, "rb") as file:
+        settings = tomllib.load(file)
+    return settings.get("tool", {}).get("gptlab", {}).get("branch", "main")
+
+
+def github_repository(url=None):
+    """'dono/repositorio' a partir de `url` (padrão: `repository_url()`); o Colab abre do GitHub."""
+    url = url or repository_url()
     prefix = "https://github.com/"
     if not url.startswith(prefix) or url[len(prefix) :].count("/") != 1:
         raise ValueError(
@@ -95,22 +127,38 @@ def github_repository():
     return url[len(prefix) :]
 
 
-def setup_cell():
-    """A primeira célula de código de todo notebook (aulas, exercícios e soluções)."""
-    return nbformat.v4.new_code_cell(SETUP_TEMPLATE.format(url=repository_url()))
+def setup_cell(url=None, branch=None):
+    """A célula de preparação de todo notebook (aulas, exercícios e soluções), logo depois do selo.
+
+    `url` e `branch` trocam o endereço e o ramo do pyproject.toml (scripts/set_repository.py e
+    o teste "como no Colab", que instala de um `file://`, usam isso).
+    """
+    url, branch = url or repository_url(), branch or repository_branch()
+    return nbformat.v4.new_code_cell(SETUP_TEMPLATE.format(url=url, branch=branch))
 
 
-def colab_badge_cell(path):
+def colab_badge_cell(path, url=None, branch=None):
     """Célula de texto com o selo "Abrir no Colab" para o notebook em `path`.
 
     `path` é relativo à raiz do repositório (ex.: "notebooks/01_arquitetura_gpt.ipynb");
-    um caminho absoluto dentro do repositório também serve.
+    um caminho absoluto dentro do repositório também serve. `url` e `branch` como em `setup_cell`.
     """
     path = Path(path)
     if path.is_absolute():
         path = path.resolve().relative_to(ROOT)
-    colab_url = f"https://colab.research.google.com/github/{github_repository()}/blob/main/{path.as_posix()}"
+    repository, branch = github_repository(url), branch or repository_branch()
+    colab_url = f"https://colab.research.google.com/github/{repository}/blob/{branch}/{path.as_posix()}"
     return nbformat.v4.new_markdown_cell(f"[![Abrir no Colab]({COLAB_BADGE_IMAGE})]({colab_url})")
+
+
+def with_title_badge_and_setup(cells, notebook_path):
+    """As células na ordem de abertura: o título (a 1ª célula de texto), o selo, a preparação.
+
+    O título vem antes de qualquer código: quem abre o notebook vê primeiro do que ele trata.
+    """
+    cells = list(cells)
+    title = cells[:1] if cells and cells[0].cell_type == "markdown" else []
+    return [*title, colab_badge_cell(notebook_path), setup_cell(), *cells[len(title) :]]
 
 
 def parse_percent_source(text, name="fonte", with_tags=False):
@@ -202,16 +250,15 @@ def lesson_sources():
 
 
 def lesson_cells(source_path):
-    """As células de uma aula: preparação, selo do Colab e as células do arquivo-fonte."""
+    """As células de uma aula: título, selo do Colab, preparação e o resto do arquivo-fonte."""
     source_path = Path(source_path)
-    notebook_path = f"notebooks/{source_path.stem}.ipynb"
-    cells = [setup_cell(), colab_badge_cell(notebook_path)]
+    cells = []
     for kind, text in parse_percent_source(source_path.read_text(encoding="utf-8"), source_path.name):
         if kind == "markdown":
             cells.append(nbformat.v4.new_markdown_cell(text))
         else:
             cells.append(nbformat.v4.new_code_cell(text))
-    return cells
+    return with_title_badge_and_setup(cells, f"notebooks/{source_path.stem}.ipynb")
 
 
 def build_lesson_notebook(source_path):

@@ -14,8 +14,8 @@ A fonte de cada par é `scripts/solution_sources/NN_nome.py`, no formato "percen
 (veja `build.py`). O código de solução fica entre as linhas
 `### BEGIN SOLUTION` e `### END SOLUTION`, como no nbgrader:
 
-1. `solutions/NN_nome.ipynb` é a fonte com a célula de preparação e o selo do Colab na
-   frente. Se as células não mudaram, o arquivo não é reescrito (as saídas ficam).
+1. `solutions/NN_nome.ipynb` é a fonte com o selo do Colab e a célula de preparação logo
+   depois do título. Se as células não mudaram, o arquivo não é reescrito (as saídas ficam).
 2. `exercises/NN_nome.ipynb` é a solução sem saídas, sem as células só da solução (veja
    abaixo) e com cada trecho marcado trocado por um lugar reservado que ainda deixa o
    notebook rodar:
@@ -167,10 +167,7 @@ def exercise_set(cells, where):
 def solution_notebook(source_path):
     """O notebook de soluções (sem saídas) que corresponde a uma fonte."""
     source_path = Path(source_path)
-    cells = [
-        build_notebooks.setup_cell(),
-        build_notebooks.colab_badge_cell(f"solutions/{source_path.stem}.ipynb"),
-    ]
+    cells = []
     text = source_path.read_text(encoding="utf-8")
     for kind, cell_text, tags in build_notebooks.parse_percent_source(text, source_path.name, with_tags=True):
         if kind == "markdown":
@@ -182,6 +179,7 @@ def solution_notebook(source_path):
             cell.metadata["tags"] = tags
         check_solution_only(cell, f"{source_path.name}, célula {len(cells)}")
         cells.append(cell)
+    cells = build_notebooks.with_title_badge_and_setup(cells, f"solutions/{source_path.stem}.ipynb")
     notebook = build_notebooks.new_notebook(cells)
     notebook.metadata[METADATA_KEY] = {EXERCISE_SET_KEY: exercise_set(cells, source_path.name)}
     return notebook

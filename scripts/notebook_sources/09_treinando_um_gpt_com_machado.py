@@ -31,10 +31,10 @@
 # %% [markdown]
 # ## 1. O corpus
 #
-# O texto de treino são os contos de Machado de Assis (domínio público) que o GPTLab usa. O
-# repositório não guarda o texto, só um **manifesto** com a origem, o tamanho e o sha256 de cada
-# arquivo. `load_corpus` procura o arquivo em `corpus/`, depois na pasta da variável de
-# ambiente `GPTLAB_CORPUS_DIR`, e só então o baixa da origem (conferindo o sha256).
+# O texto de treino são os contos de Machado de Assis (domínio público) que o GPTLab usa. Ele
+# vem no repositório, em `corpus/`, ao lado de um **manifesto** com a origem, o tamanho e o
+# sha256 de cada arquivo. `load_corpus` lê o arquivo de `corpus/` e confere o sha256; se ele não
+# estiver lá (no Colab, por exemplo), baixa da origem, conferindo do mesmo jeito.
 
 # %%
 import torch
