@@ -308,6 +308,12 @@ def test_06_3_mutated_base_config():
     )
 
 
+def test_06_3_a_base_config_edited_elsewhere_is_not_blamed_here():
+    namespace = sizes_namespace()
+    namespace["GPT_CONFIG_124M"]["n_layers"] = 1  # mudado de propósito na célula da 06.2
+    assert_result(lesson06.q3.evaluate(namespace), "correct", 3.0)
+
+
 def test_06_3_counting_without_the_meta_device():
     result = lesson06.q3.evaluate(sizes_namespace(count_parameters=allocating))
     assert_result(

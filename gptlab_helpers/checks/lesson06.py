@@ -189,13 +189,11 @@ class GPT2Sizes(Exercise):
                 "as configurações de gpt2_configs são um dicionário só: mudar emb_dim de um tamanho muda "
                 "todos. Crie uma cópia para cada tamanho, como {**GPT_CONFIG_124M, 'emb_dim': 1024, ...}"
             )
-        changed = [
-            key for key in GPT_CONFIG_124M if isinstance(base, dict) and base.get(key) != GPT_CONFIG_124M[key]
-        ]
-        if changed or any(configs[size] is base for size in self.sizes):
+        if self.base_was_resized(configs, base):
+            changed = [key for key in ("emb_dim", "n_layers", "n_heads") if base[key] != GPT_CONFIG_124M[key]]
             key = changed[0] if changed else "emb_dim"
             return (
-                f"GPT_CONFIG_124M foi alterado ({key} vale {base.get(key)!r}, não {GPT_CONFIG_124M[key]!r}): "
+                f"GPT_CONFIG_124M foi alterado ({key} vale {base[key]!r}, não {GPT_CONFIG_124M[key]!r}): "
                 "cfg = GPT_CONFIG_124M não copia o dicionário, só dá outro nome a ele. Use "
                 "GPT_CONFIG_124M.copy() ou {**GPT_CONFIG_124M, ...} e rode de novo a célula de GPT_CONFIG_124M"
             )
@@ -208,6 +206,18 @@ class GPT2Sizes(Exercise):
                     f"{size}; só emb_dim, n_layers e n_heads mudam em relação a GPT_CONFIG_124M"
                 )
         return None
+
+    def base_was_resized(self, configs, base):
+        """True se o código do exercício mudou o GPT_CONFIG_124M do aluno em vez de copiá-lo.
+
+        Ou uma das configurações é o próprio GPT_CONFIG_124M, ou ele ficou com as dimensões de um
+        dos tamanhos. Uma mudança feita de propósito em outra célula (n_layers = 1) não conta.
+        """
+        if not isinstance(base, dict):
+            return False
+        dims = ("emb_dim", "n_layers", "n_heads")
+        resized = any(all(base.get(key) == get_gpt2_config(size)[key] for key in dims) for size in self.sizes)
+        return resized or any(configs[size] is base for size in self.sizes)
 
     def count_problem(self, counts):
         totals = {size: self.total(size) for size in self.sizes}
