@@ -285,7 +285,13 @@ def test_06_3_one_dict_shared_by_the_three_sizes():
     for size, (d, n, h) in DIMENSIONS.items():
         shared.update(emb_dim=d, n_layers=n, n_heads=h)
         namespace["gpt2_configs"][size] = shared  # as contagens foram feitas dentro do laço: certas
-    assert_result(lesson06.q3.evaluate(namespace), "partial", 2.0, "são um dicionário só", "2 de 3")
+    assert_result(
+        lesson06.q3.evaluate(namespace),
+        "partial",
+        2.0,
+        "gpt2_configs['medium'], gpt2_configs['large'] e gpt2_configs['xl'] são um dicionário só",
+        "2 de 3",
+    )
 
 
 def test_06_3_shared_dict_counted_after_the_loop():

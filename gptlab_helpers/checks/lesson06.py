@@ -183,17 +183,22 @@ class GPT2Sizes(Exercise):
         if not all(isinstance(configs[size], dict) for size in self.sizes):
             size = next(size for size in self.sizes if not isinstance(configs[size], dict))
             return f"gpt2_configs['{size}'] deve ser um dicionário de configuração"
-        shared = [size for size in self.sizes[1:] if configs[size] is configs[self.sizes[0]]]
-        if shared or configs["large"] is configs["xl"]:
+        shared = [
+            size for size in self.sizes if any(configs[size] is configs[o] for o in self.sizes if o != size)
+        ]
+        if shared:
+            names = ", ".join(f"gpt2_configs['{size}']" for size in shared[:-1])
             return (
-                "as configurações de gpt2_configs são um dicionário só: mudar emb_dim de um tamanho muda "
-                "todos. Crie uma cópia para cada tamanho, como {**GPT_CONFIG_124M, 'emb_dim': 1024, ...}"
+                f"{names} e gpt2_configs['{shared[-1]}'] são um dicionário só: mudar emb_dim de um tamanho "
+                "muda os outros. Crie uma cópia para cada tamanho, como {**GPT_CONFIG_124M, 'emb_dim': 1024, ...}"
             )
         if self.base_was_resized(configs, base):
-            changed = [key for key in ("emb_dim", "n_layers", "n_heads") if base[key] != GPT_CONFIG_124M[key]]
+            changed = [
+                key for key in ("emb_dim", "n_layers", "n_heads") if base.get(key) != GPT_CONFIG_124M[key]
+            ]
             key = changed[0] if changed else "emb_dim"
             return (
-                f"GPT_CONFIG_124M foi alterado ({key} vale {base[key]!r}, não {GPT_CONFIG_124M[key]!r}): "
+                f"GPT_CONFIG_124M foi alterado ({key} vale {base.get(key)!r}, não {GPT_CONFIG_124M[key]!r}): "
                 "cfg = GPT_CONFIG_124M não copia o dicionário, só dá outro nome a ele. Use "
                 "GPT_CONFIG_124M.copy() ou {**GPT_CONFIG_124M, ...} e rode de novo a célula de GPT_CONFIG_124M"
             )
