@@ -21,28 +21,22 @@ BLOCK_FORWARD = (
     "        return x + self.drop_shortcut(self.ff(self.norm2(x)))"
 )
 
-# A atenção com F.scaled_dot_product_attention, como na documentação do PyTorch.
-SDPA_ATTENTION = """
-class MultiHeadAttention(nn.Module):
-    def __init__(self, d_in, d_out, context_length, dropout, num_heads, qkv_bias=False):
-        super().__init__()
-        self.d_out, self.num_heads, self.head_dim = d_out, num_heads, d_out // num_heads
-        self.W_query = nn.Linear(d_in, d_out, bias=qkv_bias)
-        self.W_key = nn.Linear(d_in, d_out, bias=qkv_bias)
-        self.W_value = nn.Linear(d_in, d_out, bias=qkv_bias)
-        self.out_proj = nn.Linear(d_out, d_out)
-        self.dropout = dropout
-
-    def forward(self, x):
-        b, t, _ = x.shape
-        q, k, v = (
-            w(x).view(b, t, self.num_heads, self.head_dim).transpose(1, 2)
-            for w in (self.W_query, self.W_key, self.W_value)
-        )
-        p = self.dropout if self.training else 0.0
-        context = torch.nn.functional.scaled_dot_product_attention(q, k, v, dropout_p=p, is_causal=True)
-        return self.out_proj(context.transpose(1, 2).reshape(b, t, self.d_out))
-"""
+# A atenção com F.scaled_dot_product_attention, como na documentação do PyTorch: a máscara causal,
+# a escala, a softmax e o dropout numa chamada só.
+SDPA_ATTENTION = [
+    ("self.dropout = nn.Dropout(dropout)", "self.dropout = dropout"),
+    (
+        "attn_scores = queries @ keys.transpose(2, 3)\n"
+        "        attn_scores.masked_fill_(self.mask.bool()[:num_tokens, :num_tokens], -torch.inf)\n"
+        "        attn_weights = self.dropout(torch.softmax(attn_scores / keys.shape[-1] ** 0.5, dim=-1))\n"
+        "        context = (attn_weights @ values)",
+        "p = self.dropout if self.training else 0.0\n"
+        "        context = torch.nn.functional.scaled_dot_product_attention(\n"
+        "            queries, keys, values, dropout_p=p, is_causal=True\n"
+        "        )\n"
+        "        context = context",
+    ),
+]
 
 
 def evaluate_q1(replacements=(), extra=""):
@@ -51,13 +45,24 @@ def evaluate_q1(replacements=(), extra=""):
     return lesson06.q1.evaluate(namespace)
 
 
+def solution_cells(starts):
+    """As células de código da solução 06 (sem marcadores) que começam com um dos textos `starts`."""
+    path = next((ROOT / "solutions").glob("06_*.ipynb"))
+    cells = [
+        without_markers(c.source)
+        for c in nbformat.read(str(path), as_version=4).cells
+        if c.cell_type == "code"
+    ]
+    return [cell for cell in cells if cell.startswith(starts)]
+
+
 # --- 06.1: recriar as classes ----------------------------------------------------------------
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("replacements", "extra"),
     [
         ([], ""),
-        ([], SDPA_ATTENTION),
+        (SDPA_ATTENTION, ""),
         (
             [
                 ("nn.Sequential(*[TransformerBlock(cfg)", "nn.ModuleList([TransformerBlock(cfg)"),
@@ -123,7 +128,7 @@ def test_06_1_right_in_other_styles(replacements, extra):
             ],
             "partial",
             1.0,
-            ["só a classe GPTModel", "tok_emb + pos_emb"],
+            ["só a classe GPTModel", "o seu GPTModel dá logits que diferem", "tok_emb + pos_emb"],
         ),
         (
             # só o modo treino difere: o drop_emb depois dos blocos
@@ -167,17 +172,6 @@ def test_06_1_package_class_is_refused():
 
 
 # --- 06.2: a contagem em estilos diferentes --------------------------------------------------
-BY_NAME = """
-for name, param in model.named_parameters():
-    if name.startswith(("tok_emb.", "pos_emb.")):
-        emb_params_count += param.numel()
-    elif ".att." in name:
-        att_params_count += param.numel()
-    elif ".ff." in name:
-        ff_params_count += param.numel()
-    elif name.startswith("out_head."):
-        output_params_count += param.numel()
-"""
 PER_BLOCK = """
 emb_params_count = model.tok_emb.weight.numel() + model.pos_emb.weight.numel()
 att_params_count = sum(sum(p.numel() for p in block.att.parameters()) for block in model.trf_blocks)
@@ -195,9 +189,11 @@ output_params_count = model.out_head.weight.numel()
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "code", [BY_NAME, PER_BLOCK, ONE_BLOCK_TIMES_N], ids=["por-nome", "por-bloco", "um-bloco-vezes-n"]
+    "code", ["solução", PER_BLOCK, ONE_BLOCK_TIMES_N], ids=["por-nome", "por-bloco", "um-bloco-vezes-n"]
 )
 def test_06_2_counting_styles(gpt_124m_and_logits, code):
+    if code == "solução":  # a da solução conta pelo nome do parâmetro
+        code = solution_cells(("emb_params_count = 0",))[0]
     namespace = {"model": gpt_124m_and_logits[0], **dict.fromkeys(RIGHT_COUNTS, 0)}
     exec(code, namespace)
     assert_result(lesson06.q2.evaluate(namespace), "correct", 4.0, "38.400")
@@ -237,17 +233,6 @@ def sizes_namespace(count_parameters=on_meta, megabyte=1024 * 1024, counts=None)
 def test_06_3_right_and_the_book_values():
     assert {size: on_meta(gptlab_helpers.get_gpt2_config(size)) for size in SIZES} == TOTALS
     assert_result(lesson06.q3.evaluate(sizes_namespace()), "correct", 3.0, "xl 1.637.792.000")
-
-
-def solution_cells(starts):
-    """As células de código da solução 06 (sem marcadores) que começam com um dos textos `starts`."""
-    path = next((ROOT / "solutions").glob("06_*.ipynb"))
-    cells = [
-        without_markers(c.source)
-        for c in nbformat.read(str(path), as_version=4).cells
-        if c.cell_type == "code"
-    ]
-    return [cell for cell in cells if cell.startswith(starts)]
 
 
 @pytest.mark.slow
@@ -300,7 +285,13 @@ def test_06_3_one_dict_shared_by_the_three_sizes():
     for size, (d, n, h) in DIMENSIONS.items():
         shared.update(emb_dim=d, n_layers=n, n_heads=h)
         namespace["gpt2_configs"][size] = shared  # as contagens foram feitas dentro do laço: certas
-    assert_result(lesson06.q3.evaluate(namespace), "partial", 2.0, "são um dicionário só", "2 de 3")
+    assert_result(
+        lesson06.q3.evaluate(namespace),
+        "partial",
+        2.0,
+        "gpt2_configs['medium'], gpt2_configs['large'] e gpt2_configs['xl'] são um dicionário só",
+        "2 de 3",
+    )
 
 
 def test_06_3_shared_dict_counted_after_the_loop():
@@ -321,6 +312,12 @@ def test_06_3_mutated_base_config():
     assert_result(
         result, "partial", 2.0, "GPT_CONFIG_124M foi alterado (emb_dim vale 1024, não 768)", "copy()"
     )
+
+
+def test_06_3_a_base_config_edited_elsewhere_is_not_blamed_here():
+    namespace = sizes_namespace()
+    namespace["GPT_CONFIG_124M"]["n_layers"] = 1  # mudado de propósito na célula da 06.2
+    assert_result(lesson06.q3.evaluate(namespace), "correct", 3.0)
 
 
 def test_06_3_counting_without_the_meta_device():

@@ -90,8 +90,17 @@ def evaluate(replacements=()):
             ),
             ("class MultiHeadAttention(nn.Module):", "SHARES = []\n\n\nclass MultiHeadAttention(nn.Module):"),
         ],
+        # F.dropout com training=self.training nos pesos de atenção
+        [
+            (
+                "attn_weights = self.dropout(torch.softmax(attn_scores / keys.shape[-1] ** 0.5, dim=-1))",
+                "attn_weights = torch.nn.functional.dropout(\n"
+                "            torch.softmax(attn_scores / keys.shape[-1] ** 0.5, dim=-1), self.dropout.p, self.training\n"
+                "        )",
+            )
+        ],
     ],
-    ids=["solução", "inteiro", "vírgula-decimal", "fração", "tudo-no-fim"],
+    ids=["solução", "inteiro", "vírgula-decimal", "fração", "tudo-no-fim", "f-dropout-com-training"],
 )
 def test_split_dropout_right_in_other_styles(replacements):
     assert_result(evaluate(replacements), "correct", 4.0, "07.2")
@@ -189,10 +198,11 @@ def test_split_dropout_module_list_and_rounded_prints():
             [],
         ),
         (
+            # F.dropout sem training=self.training: está no lugar certo, mas zera também em modo eval
             [("x = self.drop_emb(x)", "x = torch.nn.functional.dropout(x, 0.05)")],
-            2.0,
-            ["o drop_emb foi criado, mas não foi chamado", "modo eval"],
-            [],
+            3.0,
+            ["em modo eval nada deveria ser zerado", "training=self.training"],
+            ["drop_emb"],
         ),
         (
             [(EMB_PRINT, "pass")],

@@ -1,7 +1,7 @@
 """Espiar os dropouts de um modelo durante um forward (usado na conferência da aula 07).
 
 Ganchos globais (forward hooks de todos os módulos) registram, para cada chamada de um
-`nn.Dropout`, o próprio módulo que foi chamado, a taxa `p`, a entrada, a saída, a pilha de
+`nn.Dropout` (ou de F.dropout), o próprio módulo que foi chamado, a taxa `p`, a entrada, a saída, a pilha de
 módulos em cujo forward a chamada aconteceu e o texto impresso logo depois dela. Assim dá para
 dizer, sem ler o código do aluno, onde cada dropout foi aplicado e o que cada print mostrou.
 """
@@ -13,14 +13,16 @@ from dataclasses import dataclass
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from torch.nn.modules.module import register_module_forward_hook, register_module_forward_pre_hook
+from torch.overrides import TorchFunctionMode
 
 
 @dataclass(eq=False)
 class DropoutCall:
     """Uma chamada de um nn.Dropout durante o forward."""
 
-    module: nn.Module
+    module: nn.Module  # None numa chamada de F.dropout
     p: float
     input: torch.Tensor
     output: torch.Tensor
@@ -55,7 +57,7 @@ class DropoutProbe:
         self.buffer = io.StringIO()
         handles = [register_module_forward_pre_hook(self.enter), register_module_forward_hook(self.leave)]
         try:
-            with contextlib.redirect_stdout(self.buffer):
+            with contextlib.redirect_stdout(self.buffer), FunctionalDropouts(self):
                 output = self.model(*inputs)
         finally:
             for handle in handles:
@@ -77,10 +79,13 @@ class DropoutProbe:
         x = inputs[0].detach().clone()
         y = output.detach().clone()
         if isinstance(module, nn.Dropout):
-            offset = len(self.buffer.getvalue())
-            self.calls.append(DropoutCall(module, module.p, x, y, tuple(self.stack), offset))
+            self.record(module, module.p, x, y)
         else:
             self.outputs.setdefault(module, []).append((x, y))
+
+    def record(self, module, p, x, y):
+        offset = len(self.buffer.getvalue())
+        self.calls.append(DropoutCall(module, p, x, y, tuple(self.stack), offset))
 
     def producers(self, tensor):
         """Os módulos que, em alguma chamada, devolveram exatamente `tensor`."""
@@ -89,6 +94,29 @@ class DropoutProbe:
             for module, calls in self.outputs.items()
             if any(y.shape == tensor.shape and torch.equal(y, tensor) for _, y in calls)
         ]
+
+
+class FunctionalDropouts(TorchFunctionMode):
+    """Registra também as chamadas de F.dropout e torch.dropout feitas fora de um nn.Dropout.
+
+    Elas não têm módulo (`module` fica None); o lugar sai da pilha de módulos, como nas outras.
+    """
+
+    FUNCTIONS = (F.dropout, torch.dropout)
+
+    def __init__(self, probe):
+        super().__init__()
+        self.probe = probe
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        output = func(*args, **kwargs)
+        inside_module = self.probe.stack and isinstance(self.probe.stack[-1], nn.Dropout)
+        if func in self.FUNCTIONS and not inside_module and isinstance(output, torch.Tensor):
+            x = args[0] if args else kwargs["input"]
+            p = args[1] if len(args) > 1 else kwargs.get("p", 0.5)
+            self.probe.record(None, float(p), x.detach().clone(), output.detach().clone())
+        return output
 
 
 def contains(module, predicate):

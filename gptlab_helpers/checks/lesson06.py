@@ -183,16 +183,19 @@ class GPT2Sizes(Exercise):
         if not all(isinstance(configs[size], dict) for size in self.sizes):
             size = next(size for size in self.sizes if not isinstance(configs[size], dict))
             return f"gpt2_configs['{size}'] deve ser um dicionário de configuração"
-        shared = [size for size in self.sizes[1:] if configs[size] is configs[self.sizes[0]]]
-        if shared or configs["large"] is configs["xl"]:
-            return (
-                "as configurações de gpt2_configs são um dicionário só: mudar emb_dim de um tamanho muda "
-                "todos. Crie uma cópia para cada tamanho, como {**GPT_CONFIG_124M, 'emb_dim': 1024, ...}"
-            )
-        changed = [
-            key for key in GPT_CONFIG_124M if isinstance(base, dict) and base.get(key) != GPT_CONFIG_124M[key]
+        shared = [
+            size for size in self.sizes if any(configs[size] is configs[o] for o in self.sizes if o != size)
         ]
-        if changed or any(configs[size] is base for size in self.sizes):
+        if shared:
+            names = ", ".join(f"gpt2_configs['{size}']" for size in shared[:-1])
+            return (
+                f"{names} e gpt2_configs['{shared[-1]}'] são um dicionário só: mudar emb_dim de um tamanho "
+                "muda os outros. Crie uma cópia para cada tamanho, como {**GPT_CONFIG_124M, 'emb_dim': 1024, ...}"
+            )
+        if self.base_was_resized(configs, base):
+            changed = [
+                key for key in ("emb_dim", "n_layers", "n_heads") if base.get(key) != GPT_CONFIG_124M[key]
+            ]
             key = changed[0] if changed else "emb_dim"
             return (
                 f"GPT_CONFIG_124M foi alterado ({key} vale {base.get(key)!r}, não {GPT_CONFIG_124M[key]!r}): "
@@ -208,6 +211,18 @@ class GPT2Sizes(Exercise):
                     f"{size}; só emb_dim, n_layers e n_heads mudam em relação a GPT_CONFIG_124M"
                 )
         return None
+
+    def base_was_resized(self, configs, base):
+        """True se o código do exercício mudou o GPT_CONFIG_124M do aluno em vez de copiá-lo.
+
+        Ou uma das configurações é o próprio GPT_CONFIG_124M, ou ele ficou com as dimensões de um
+        dos tamanhos. Uma mudança feita de propósito em outra célula (n_layers = 1) não conta.
+        """
+        if not isinstance(base, dict):
+            return False
+        dims = ("emb_dim", "n_layers", "n_heads")
+        resized = any(all(base.get(key) == get_gpt2_config(size)[key] for key in dims) for size in self.sizes)
+        return resized or any(configs[size] is base for size in self.sizes)
 
     def count_problem(self, counts):
         totals = {size: self.total(size) for size in self.sizes}

@@ -11,6 +11,8 @@ import torch
 import torch.nn as nn
 from torch.overrides import TorchFunctionMode
 
+from .modules import TINY_CONFIG
+
 # as funções que criam tensores novos ao construir um nn.Module
 FACTORIES = {
     torch.empty,
@@ -24,17 +26,6 @@ FACTORIES = {
     torch.arange,
     torch.linspace,
     torch.tensor,
-}
-
-# Um GPT minúsculo com as chaves de GPT_CONFIG_124M: a contagem do aluno roda em milissegundos.
-PROBE_CONFIG = {
-    "vocab_size": 50,
-    "context_length": 8,
-    "emb_dim": 16,
-    "n_heads": 4,
-    "n_layers": 2,
-    "drop_rate": 0.1,
-    "qkv_bias": False,
 }
 
 # Um modelo com mais parâmetros que isto, fora do meta, é um GPT-2 medium ou maior criado de verdade
@@ -69,7 +60,7 @@ def counts_on_meta(count_parameters):
     watch = AllocationWatch()
     try:
         with watch:
-            count = int(count_parameters(dict(PROBE_CONFIG)))
+            count = int(count_parameters(dict(TINY_CONFIG)))  # um GPT minúsculo: milissegundos
     except Exception:  # a função do aluno pode esperar outra coisa; então não dá para saber
         return None
     if count <= 0:

@@ -241,7 +241,7 @@ def compare_gpt(cls, cfg=None, reference_class=gpt.GPTModel, what="o seu GPTMode
             with torch.no_grad():
                 diagnose(given, ids, reference, difference)
         raise Feedback(
-            f"os logits de {what} diferem da referência em até {format_decimal(difference, 4)}; confira o forward: "
+            f"{what} dá logits que diferem da referência em até {format_decimal(difference, 4)}; confira o forward: "
             "tok_emb + pos_emb, drop_emb, blocos, final_norm e out_head, nessa ordem"
         )
     model.train()
