@@ -25,8 +25,9 @@ from .dummy import (
     SimpleLayerNorm,
     SimpleTransformerBlock,
 )
-from .generation import generate, generate_text_simple, next_token_probabilities
+from .generation import generate, generate_stream, generate_text_simple, next_token_probabilities
 from .gpt import GPTModel, TransformerBlock
+from .kv_cache import KVCache
 from .layers import GELU, FeedForward, LayerNorm
 from .pretrained import load_gpt2_weights
 from .shortcut import ExampleDeepNeuralNetwork, SimpleDeepNeuralNetwork, gradient_means, print_gradients
@@ -58,6 +59,7 @@ __all__ = [
     "GPT2_SIZES",
     "GPTModel",
     "GPT_CONFIG_124M",
+    "KVCache",
     "LayerNorm",
     "MultiHeadAttention",
     "SimpleDeepNeuralNetwork",
@@ -71,6 +73,7 @@ __all__ = [
     "fixed_batches",
     "format_parameter_table",
     "generate",
+    "generate_stream",
     "generate_text_simple",
     "get_device",
     "get_gpt2_config",
