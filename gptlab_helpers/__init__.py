@@ -27,8 +27,9 @@ from .dummy import (
     SimpleLayerNorm,
     SimpleTransformerBlock,
 )
-from .generation import generate, generate_text_simple, next_token_probabilities
+from .generation import generate, generate_stream, generate_text_simple, next_token_probabilities
 from .gpt import GPTModel, TransformerBlock
+from .kv_cache import KVCache
 from .layers import GELU, FeedForward, LayerNorm
 from .modern import GroupedQueryAttention, RMSNorm, SwiGLUFeedForward
 from .pretrained import load_gpt2_weights
@@ -62,6 +63,7 @@ __all__ = [
     "GPTModel",
     "GPT_CONFIG_124M",
     "GroupedQueryAttention",
+    "KVCache",
     "LayerNorm",
     "MultiHeadAttention",
     "RMSNorm",
@@ -77,6 +79,7 @@ __all__ = [
     "fixed_batches",
     "format_parameter_table",
     "generate",
+    "generate_stream",
     "generate_text_simple",
     "get_device",
     "get_gpt2_config",

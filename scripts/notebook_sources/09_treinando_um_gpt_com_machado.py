@@ -163,7 +163,10 @@ print(f"\nparâmetros: {sum(p.numel() for p in model.parameters()):,}")
 # Cerca de 218 mil parâmetros, quase 600 vezes menos que os 124 milhões do GPT-2 pequeno. É o
 # tamanho do modelo de CPU do GPTLab (4 camadas, 4 cabeças, 64 dimensões); a única diferença de
 # forma é o contexto, 64 caracteres em vez de 32. `use_sdpa=True` faz a atenção com
-# `F.scaled_dot_product_attention`, que dá o mesmo resultado da versão da aula, mais depressa.
+# `F.scaled_dot_product_attention`, que dá o mesmo resultado da versão da aula, mais depressa;
+# `fast_kernels=True` faz o mesmo com a LayerNorm e a GELU (`F.layer_norm` e `F.gelu`): as
+# contas das aulas 02 e 03, cada uma num kernel só, com os mesmos parâmetros e os mesmos
+# resultados até a 5ª casa decimal.
 # Sem dropout: com 1,5 milhão de caracteres e poucos minutos de treino, o modelo não chega a
 # decorar o texto.
 #
@@ -377,8 +380,9 @@ print(complete(temperature=2.0, top_k=5))
 # O modelo tem o mesmo tamanho; mudam as escolhas de treino. A taxa de aprendizado é 20 vezes
 # maior (6e-3 em vez de 3e-4), com aquecimento, cosseno e corte do gradiente para não desandar;
 # as janelas têm 64 caracteres em vez de 32 (mais contexto para cada previsão); não há dropout;
-# a atenção usa `scaled_dot_product_attention`; e as avaliações são baratas (20 lotes a cada 100
-# passos, enquanto o treino do GPTLab gasta metade do tempo avaliando). O script
+# a atenção, a LayerNorm e a GELU usam kernels fundidos; e as avaliações são baratas (as mesmas
+# 640 janelas a cada 100 passos, em lotes de 128, enquanto o treino do GPTLab gasta metade do
+# tempo avaliando). O script
 # `scripts/benchmark_training.py` mede as duas receitas na mesma máquina.
 #
 # **Por que não usar dropout?**
