@@ -440,10 +440,10 @@ plt.show()
 
 # %% [markdown]
 # Os números exatos dependem da máquina (e de quanto ela estava ocupada), por isso a célula da
-# corrida não é conferida pelo nbval. Em nosso teste, numa CPU de 2 núcleos muito ocupada (por
-# isso tão poucos passos), o GPT-2 deu 115 passos e terminou com perda de validação 2,47; o
-# moderno deu 136 passos e terminou com 2,21. Com `RACE_SECONDS = 120`, 2,42 contra 2,10. Os dois
-# gráficos separam as duas razões:
+# corrida não é conferida pelo nbval. Em três corridas nossas, numa CPU de 2 núcleos muito
+# ocupada (por isso tão poucos passos), o GPT-2 deu de 97 a 115 passos e terminou com perda de
+# validação entre 2,47 e 2,51; o moderno deu de 119 a 136 passos e terminou entre 2,21 e 2,27.
+# Com 120 s para cada um, 2,42 contra 2,10. Os dois gráficos separam as duas razões:
 #
 # - **Passos mais baratos (à esquerda):** sem embedding posicional e com K/V menores, o moderno
 #   faz mais passos no mesmo tempo.
