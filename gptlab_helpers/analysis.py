@@ -10,7 +10,7 @@ COMPONENT_LABELS = {
     "positional_embedding": "embedding posicional",
     "attention": "atenção (todos os blocos)",
     "feed_forward": "feed-forward (todos os blocos)",
-    "layer_norms": "layer norms",
+    "layer_norms": "LayerNorms",
     "output_head": "cabeça de saída",
 }
 

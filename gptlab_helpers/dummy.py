@@ -31,7 +31,7 @@ class DummyLayerNorm(nn.Module):
 
 
 class DummyGPTModel(GPTModel):
-    """GPT de mentira: embeddings e cabeça de saída reais, blocos vazios.
+    """Esqueleto do GPT: embeddings e cabeça de saída reais, blocos vazios.
 
     forward: IDs (B, T) -> logits (B, T, vocab_size).
     """
@@ -40,7 +40,8 @@ class DummyGPTModel(GPTModel):
     norm_class = DummyLayerNorm
 
 
-# Nomes usados nos slides da aula.
+# Sinônimos: os nomes dos slides do curso. Notebooks e exercícios usam só os nomes do livro
+# (Dummy...); estes ficam para quem copiou o código dos slides.
 SimpleGPTModel = DummyGPTModel
 SimpleTransformerBlock = DummyTransformerBlock
 SimpleLayerNorm = DummyLayerNorm

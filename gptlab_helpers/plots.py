@@ -12,6 +12,7 @@ import numpy as np
 import torch
 from sklearn.manifold import TSNE
 
+from .checks.base import format_decimal
 from .generation import next_token_probabilities
 
 CATEGORY_COLORS = {
@@ -33,17 +34,55 @@ def plot_losses(history, ax=None, reference=None, title="Perda durante o treino"
     """Curvas de perda de treino e de validação de um histórico de `train(...)`.
 
     `reference` é um dict {rótulo: valor} desenhado como linhas horizontais cinzentas, com a
-    legenda (por exemplo, as perdas que o GPTLab alcançou).
+    legenda (por exemplo, as perdas que o GPTLab alcançou). São só níveis de perda: o eixo x é
+    o dos nossos passos, e o rótulo de cada linha deve dizer em que treino o valor foi medido.
     """
     ax = new_axes(ax)
     ax.plot(history["step"], history["train_loss"], label="treino")
     ax.plot(history["step"], history["val_loss"], label="validação")
     for (label, value), style in zip((reference or {}).items(), ["--", ":", "-."] * 3):
-        ax.axhline(value, linestyle=style, linewidth=1, color="gray", label=f"{label}: {value}")
+        ax.axhline(
+            value, linestyle=style, linewidth=1, color="gray", label=f"{label}: {format_decimal(value, 2)}"
+        )
     ax.set_title(title)
     ax.set_xlabel("passo de treino")
     ax.set_ylabel("perda (entropia cruzada, nats)")
     ax.legend()
+    return ax
+
+
+def plot_value_histograms(before, after, ax=None, title="Valores antes e depois da LayerNorm", bins=40):
+    """Histogramas sobrepostos dos valores de dois tensores (por exemplo, antes e depois da LayerNorm).
+
+    `before` e `after` são tensores de qualquer forma; todos os valores entram no histograma.
+    A legenda traz a média e o desvio-padrão de cada um.
+    """
+    ax = new_axes(ax)
+    for values, label, color in [(before, "antes", "tab:gray"), (after, "depois", "tab:green")]:
+        flat = values.detach().flatten().float()
+        mean, std = (round(v.item(), 2) + 0.0 for v in (flat.mean(), flat.std()))  # + 0.0: sem "-0,00"
+        summary = f"{label}: média {format_decimal(mean, 2)}, desvio {format_decimal(std, 2)}"
+        ax.hist(flat.numpy(), bins=bins, alpha=0.6, color=color, label=summary)
+    ax.set_title(title)
+    ax.set_xlabel("valor")
+    ax.set_ylabel("quantidade de valores")
+    ax.legend()
+    return ax
+
+
+def plot_dropout_mask(output, ax=None, title="Saída do dropout"):
+    """Mapa de calor de uma saída de dropout (2-D): zeros em preto, sobreviventes em cor.
+
+    Numa matriz de uns, cada sobrevivente vale 1/(1 − p), e a barra de cores mostra esse valor.
+    """
+    values = output.detach().float().numpy()
+    ax = new_axes(ax, figsize=(5, 4.5))
+    image = ax.imshow(values, cmap="magma", vmin=0)
+    ax.figure.colorbar(image, ax=ax, label="valor depois do dropout")
+    zeros = int((values == 0).sum())
+    ax.set_title(f"{title}\n{zeros} de {values.size} valores zerados")
+    ax.set_xlabel("coluna")
+    ax.set_ylabel("linha")
     return ax
 
 
@@ -152,7 +191,11 @@ def attention_weights(model, idx, layer=-1):
 
 
 def plot_attention_heads(model, tokenizer, text, layer=-1):
-    """Um mapa de calor por cabeça com os pesos de atenção de `layer` para a frase `text`."""
+    """Um mapa de calor por cabeça com os pesos de atenção de `layer` para a frase `text`.
+
+    As camadas são contadas a partir de 0, como os índices de `model.trf_blocks`: num modelo
+    de 4 blocos, `layer=-1` é a camada 3, a última.
+    """
     device = next(model.parameters()).device
     idx = torch.tensor([tokenizer.encode(text)], device=device)
     weights = attention_weights(model, idx, layer).cpu()
@@ -160,20 +203,26 @@ def plot_attention_heads(model, tokenizer, text, layer=-1):
     num_heads = weights.shape[0]
     columns = min(num_heads, 2)
     rows = (num_heads + columns - 1) // columns
-    fig, axes = plt.subplots(rows, columns, figsize=(6 * columns, 5.5 * rows), squeeze=False)
-    layer_number = layer % len(model.trf_blocks)
+    fontsize = 10 if len(labels) <= 24 else 8
+    fig, axes = plt.subplots(
+        rows, columns, figsize=(6 * columns, 5.6 * rows), squeeze=False, layout="constrained"
+    )
+    num_layers = len(model.trf_blocks)
+    layer_number = layer % num_layers
     for head, ax in enumerate(axes.flat):
         if head >= num_heads:
             ax.axis("off")
             continue
         image = ax.imshow(weights[head].numpy(), cmap="viridis", vmin=0, vmax=1)
-        ax.set_xticks(range(len(labels)), labels, fontsize=7, rotation=90)
-        ax.set_yticks(range(len(labels)), labels, fontsize=7)
+        ax.set_xticks(range(len(labels)), labels, fontsize=fontsize)
+        ax.set_yticks(range(len(labels)), labels, fontsize=fontsize)
         ax.set_title(f"cabeça {head}")
         ax.set_xlabel("token observado (key)")
         ax.set_ylabel("token que observa (query)")
-    fig.colorbar(image, ax=axes.ravel().tolist(), label="peso de atenção")
-    fig.suptitle(f"Pesos de atenção da camada {layer_number}: {text!r}")
+    fig.colorbar(image, ax=axes.ravel().tolist(), label="peso de atenção", shrink=0.8)
+    fig.suptitle(
+        f"Pesos de atenção da camada {layer_number} (contando de 0; o modelo tem {num_layers}): {text!r}"
+    )
     return fig
 
 
@@ -197,7 +246,7 @@ def plot_next_token_probabilities(model, tokenizer, text, temperatures=(0.5, 1.0
         probas = next_token_probabilities(logits, temperature)[0, chosen].cpu().numpy()
         ax.bar(range(top), probas, color="tab:blue")
         ax.set_xticks(range(top), labels)
-        ax.set_title(f"temperatura = {temperature}")
+        ax.set_title(f"temperatura = {format_decimal(temperature, 1)}")
         ax.set_xlabel("próximo token")
     np.atleast_1d(axes)[0].set_ylabel("probabilidade")
     fig.suptitle(f"Próximo token depois de {text!r}")

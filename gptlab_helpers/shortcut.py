@@ -50,5 +50,5 @@ def print_gradients(model, x):
         print(f"{name} tem gradiente médio de {mean}")
 
 
-# Nome usado nos slides da aula.
+# Sinônimo: o nome dos slides do curso. Notebooks e exercícios usam só o nome do livro.
 SimpleDeepNeuralNetwork = ExampleDeepNeuralNetwork

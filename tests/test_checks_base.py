@@ -7,9 +7,10 @@ import torch
 
 from gptlab_helpers.checks import EXERCISE_SETS, CheckResult, Exercise
 from gptlab_helpers.checks.answers import explain_count
-from gptlab_helpers.checks.base import STATUSES, Feedback, count_words, format_int
+from gptlab_helpers.checks.base import STATUSES, Feedback, count_words, format_general, format_int
 from gptlab_helpers.checks.lesson02 import q1 as layer_norm_exercise
 from gptlab_helpers.checks.lesson06 import q2 as distribution_exercise
+from gptlab_helpers.checks.modules import of
 
 RIGHT_COUNTS = {
     "emb_params_count": 39_383_808,
@@ -137,3 +138,11 @@ def test_solution_code_is_registered_for_every_exercise():
     for code in SOLUTIONS.values():
         assert "### BEGIN SOLUTION" not in code and code.strip()
         compile(re.sub(r"^%.*$", "", code, flags=re.MULTILINE), "<solução>", "exec")
+
+
+def test_feedback_contracts_de_with_the_article_and_uses_decimal_comma():
+    assert of("o seu GPTModel") == "do seu GPTModel"
+    assert of("a sua rede") == "da sua rede"
+    assert of("MeuModelo") == "de MeuModelo"
+    assert format_general(0.000123) == "0,000123"
+    assert format_general(1099.0) == "1099"

@@ -128,7 +128,7 @@ def test_06_1_right_in_other_styles(replacements, extra):
             ],
             "partial",
             1.0,
-            ["só a classe GPTModel", "o seu GPTModel dá logits que diferem", "tok_emb + pos_emb"],
+            ["só a classe GPTModel", "os logits do seu GPTModel diferem", "tok_emb + pos_emb"],
         ),
         (
             # só o modo treino difere: o drop_emb depois dos blocos

@@ -87,8 +87,15 @@ def test_01_simple_gpt_forward():
         "01", [("self.drop_emb(tok_embeds + pos_embeds)", "tok_embeds + pos_embeds")]
     )
     assert_result(lesson01.q2.evaluate(no_dropout), "partial", 1.0, "modo treino")
+    package = {"DummyGPTModel": gptlab_helpers.DummyGPTModel}
+    assert_result(lesson01.q2.evaluate(package), "incorrect", 0.0, "classe pronta do pacote")
+    # o nome dos slides do curso também vale, para a classe do aluno e para a recusa do pacote
+    slides_name = solution_namespace("01", [("class DummyGPTModel(", "class SimpleGPTModel(")])
+    assert "DummyGPTModel" not in slides_name
+    assert_result(lesson01.q2.evaluate(slides_name), "correct", 2.0)
     package = {"SimpleGPTModel": gptlab_helpers.DummyGPTModel}
     assert_result(lesson01.q2.evaluate(package), "incorrect", 0.0, "classe pronta do pacote")
+    assert_result(lesson01.q2.evaluate({}), "not_attempted", 0.0, "DummyGPTModel")
 
 
 def test_explanations_are_recorded_for_the_instructor_without_automatic_points():
@@ -156,12 +163,18 @@ def test_04_shortcut_forward():
     assert_result(lesson04.q1.evaluate(always), "incorrect", 0.0, "(1, 3)", "mesma forma")
     never = solution_namespace("04", [("x = x + layer_output", "x = layer_output")])
     assert_result(lesson04.q1.evaluate(never), "incorrect", 0.0, "x = x + layer_output")
+    slides_name = solution_namespace(
+        "04", [("class ExampleDeepNeuralNetwork(", "class SimpleDeepNeuralNetwork(")]
+    )
+    assert "ExampleDeepNeuralNetwork" not in slides_name
+    assert_result(lesson04.q1.evaluate(slides_name), "correct", 2.0)
+    assert_result(lesson04.q1.evaluate({}), "not_attempted", 0.0, "ExampleDeepNeuralNetwork")
 
 
 def test_04_gradient_ratio(lesson):
     means = lesson["shortcut_demo"]
     ratio = means["with_shortcut"]["layers.0.0.weight"] / means["without_shortcut"]["layers.0.0.weight"]
-    assert_result(lesson04.q2.evaluate({"gradient_ratio": ratio}), "correct", 1.0, "1099")
+    assert_result(lesson04.q2.evaluate({"gradient_ratio": ratio}), "correct", 1.0, "1.099")
     assert_result(lesson04.q2.evaluate({"gradient_ratio": 1 / ratio}), "incorrect", 0.0, "invertida")
 
 

@@ -17,7 +17,7 @@ DATA = TEXT.encode("utf-8")
 
 @pytest.fixture
 def mini(monkeypatch, tmp_path):
-    """Um corpus de mentira no manifesto, com a origem num arquivo local (file://)."""
+    """Um corpus fictício no manifesto, com a origem num arquivo local (file://)."""
     source = tmp_path / "origem" / "mini.txt"
     source.parent.mkdir()
     source.write_bytes(DATA)

@@ -6,17 +6,20 @@ import matplotlib.pyplot as plt
 import pytest
 import torch
 
-from gptlab_helpers import GPTModel
+from gptlab_helpers import GPTModel, LayerNorm
 from gptlab_helpers.char_tokenizer import CharTokenizer
 from gptlab_helpers.generation import next_token_probabilities
 from gptlab_helpers.plots import (
     attention_weights,
     char_category,
     plot_attention_heads,
+    plot_dropout_mask,
     plot_losses,
     plot_next_token_probabilities,
     plot_positional_embeddings,
     plot_token_embeddings,
+    plot_value_histograms,
+    token_label,
 )
 
 TEXT = "A figura é poética, mas 1908!\n"
@@ -54,7 +57,7 @@ def test_loss_curves_have_portuguese_labels():
     assert [line.get_label() for line in ax.get_lines()[:2]] == ["treino", "validação"]
     assert list(ax.get_lines()[1].get_ydata()) == [4.1, 3.2, 2.7]
     assert ax.get_lines()[2].get_ydata()[0] == 2.02  # a linha de referência, com legenda
-    assert "GPTLab: 2.02" in [text.get_text() for text in ax.get_legend().get_texts()]
+    assert "GPTLab: 2,02" in [text.get_text() for text in ax.get_legend().get_texts()]
     assert ax.get_xlabel() == "passo de treino" and "perda" in ax.get_ylabel()
 
 
@@ -117,12 +120,35 @@ def test_attention_heatmaps_one_panel_per_head(model, tokenizer):
     fig = plot_attention_heads(model, tokenizer, TEXT[:10])
     titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
     assert titles == ["cabeça 0", "cabeça 1"]
+    # a camada -1 de um modelo de 2 blocos é a camada 1, e o título diz que a conta começa em 0
+    assert "camada 1 (contando de 0; o modelo tem 2)" in fig.get_suptitle()
+    ticks = [label.get_text() for label in fig.axes[0].get_xticklabels()]
+    assert ticks == [token_label(char) for char in TEXT[:10]]
+    assert fig.axes[0].get_xticklabels()[0].get_fontsize() >= 8  # legível
+
+
+def test_value_histograms_show_the_layer_norm_effect():
+    generator = torch.Generator().manual_seed(0)
+    before = 3 * torch.randn(4, 64, generator=generator) + 2
+    after = LayerNorm(64)(before)
+    ax = plot_value_histograms(before, after)
+    legend = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert legend[0].startswith("antes: média 2,") or legend[0].startswith("antes: média 1,")
+    assert legend[1] == "depois: média 0,00, desvio 1,00"  # sem "-0,00"
+    assert sum(patch.get_height() for patch in ax.patches) == 2 * before.numel()
+
+
+def test_dropout_mask_counts_the_zeros():
+    output = torch.tensor([[0.0, 2.0, 2.0], [0.0, 0.0, 2.0]])
+    ax = plot_dropout_mask(output, title="teste")
+    assert ax.get_title() == "teste\n3 de 6 valores zerados"
+    assert ax.images[0].get_array().tolist() == output.tolist()
 
 
 def test_next_token_bars_match_the_probabilities(model, tokenizer):
     fig = plot_next_token_probabilities(model, tokenizer, "A fig", temperatures=(0.5, 2.0), top=5)
     axes = [ax for ax in fig.axes if ax.get_title().startswith("temperatura")]
-    assert [ax.get_title() for ax in axes] == ["temperatura = 0.5", "temperatura = 2.0"]
+    assert [ax.get_title() for ax in axes] == ["temperatura = 0,5", "temperatura = 2,0"]
     logits = model(torch.tensor([tokenizer.encode("A fig")]))[:, -1, :]
     expected = torch.sort(next_token_probabilities(logits, 0.5)[0], descending=True).values[:5]
     heights = [patch.get_height() for patch in axes[0].patches]

@@ -247,6 +247,11 @@ def format_decimal(value, digits=1):
     return f"{value:,.{digits}f}".replace(",", "_").replace(".", ",").replace("_", ".")
 
 
+def format_general(value):
+    """Um número em notação compacta (`:g`), com vírgula decimal: 0.000123 -> '0,000123'."""
+    return f"{value:g}".replace(".", ",")
+
+
 def format_int(value):
     """Um inteiro com ponto de milhar, como se escreve em português: 786432 -> '786.432'."""
     return f"{int(value):,}".replace(",", ".")

@@ -4,7 +4,7 @@ import torch
 
 from ..config import GPT_CONFIG_124M
 from ..dummy import DummyGPTModel
-from .answers import as_int, as_shape, report_problems, student_class
+from .answers import as_int, as_shape, report_problems, student_class, with_alias
 from .base import Exercise, Feedback, format_int
 from .kinds import ExplanationExercise
 from .modules import TINY_CONFIG, compare_gpt
@@ -54,23 +54,26 @@ class LogitsShape(Exercise):
             return tuple(model(torch.zeros(BATCH_SIZE, NUM_TOKENS, dtype=torch.long)).shape)
 
 
-class SimpleGPTForward(Exercise):
+class DummyGPTForward(Exercise):
     id = "01.2"
-    title = "O forward do SimpleGPTModel"
+    title = "O forward do DummyGPTModel"
     max_points = 2.0
-    names = ("SimpleGPTModel",)
+    names = ("DummyGPTModel",)
     hint_text = (
         "tok_emb(in_idx) dá (B, T, C); pos_emb(torch.arange(T)) dá (T, C); some os dois, passe por "
         "drop_emb, trf_blocks, final_norm e out_head, nessa ordem."
     )
 
+    def evaluate_unprotected(self, namespace):
+        return super().evaluate_unprotected(with_alias(namespace, "DummyGPTModel", "SimpleGPTModel"))
+
     def grade(self, namespace):
-        cls = student_class(namespace, "SimpleGPTModel", DummyGPTModel)
+        cls = student_class(namespace, "DummyGPTModel", DummyGPTModel)
         compare_gpt(
             cls,
             TINY_CONFIG,
             reference_class=DummyGPTModel,
-            what="o seu SimpleGPTModel",
+            what="o seu DummyGPTModel",
             diagnose=self.diagnose,
         )
         return self.correct("com os mesmos pesos, seus logits batem com os do DummyGPTModel do pacote.")
@@ -94,7 +97,7 @@ class WhyVocabSize(ExplanationExercise):
 
 
 q1 = LogitsShape()
-q2 = SimpleGPTForward()
+q2 = DummyGPTForward()
 q3 = WhyVocabSize()
 
 EXERCISES = [q1, q2, q3]

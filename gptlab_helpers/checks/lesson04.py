@@ -3,8 +3,8 @@
 import torch
 
 from ..shortcut import ExampleDeepNeuralNetwork, gradient_means
-from .answers import as_float, build, copy_parameters, max_difference, student_class
-from .base import Exercise, Feedback, run_quietly
+from .answers import as_float, build, copy_parameters, max_difference, student_class, with_alias
+from .base import Exercise, Feedback, format_general, format_int, run_quietly
 from .kinds import ExplanationExercise
 from .modules import seeded
 
@@ -16,14 +16,19 @@ class ShortcutForward(Exercise):
     id = "04.1"
     title = "O forward com conexões de atalho"
     max_points = 2.0
-    names = ("SimpleDeepNeuralNetwork",)
+    names = ("ExampleDeepNeuralNetwork",)
     hint_text = (
         "Para cada camada: layer_output = layer(x); se use_shortcut e as formas de x e layer_output "
         "forem iguais, x = x + layer_output; senão, x = layer_output."
     )
 
+    def evaluate_unprotected(self, namespace):
+        return super().evaluate_unprotected(
+            with_alias(namespace, "ExampleDeepNeuralNetwork", "SimpleDeepNeuralNetwork")
+        )
+
     def grade(self, namespace):
-        cls = student_class(namespace, "SimpleDeepNeuralNetwork", ExampleDeepNeuralNetwork)
+        cls = student_class(namespace, "ExampleDeepNeuralNetwork", ExampleDeepNeuralNetwork)
         x = torch.tensor(SAMPLE_INPUT)
         for use_shortcut in (False, True):
             model = build(cls, LAYER_SIZES, use_shortcut=use_shortcut)
@@ -80,13 +85,13 @@ class GradientRatio(Exercise):
         expected = means[True] / means[False]
         if abs(given - expected) <= 0.01 * expected:
             return self.correct(
-                f"com atalho, o gradiente da primeira camada fica cerca de {expected:.0f} vezes maior: "
+                f"com atalho, o gradiente da primeira camada fica cerca de {format_int(round(expected))} vezes maior: "
                 "o sinal chega ao início da rede em vez de sumir."
             )
         if given > 0 and abs(1 / given - expected) <= 0.01 * expected:
             raise Feedback("a divisão está invertida: com atalho dividido por sem atalho")
         raise Feedback(
-            f"gradient_ratio vale {given:g}; use a média do gradiente de layers.0.0.weight, criando cada "
+            f"gradient_ratio vale {format_general(given)}; use a média do gradiente de layers.0.0.weight, criando cada "
             "rede logo depois de torch.manual_seed(123)"
         )
 

@@ -71,7 +71,7 @@ def compare_layer_norm(cls):
                 "a normalização está certa, mas faltou aplicar scale e shift: scale * norm_x + shift"
             )
         raise Feedback(
-            f"a saída difere da referência em até {max_difference(given, expected, 'a LayerNorm'):.4f}; "
+            f"a saída difere da referência em até {format_decimal(max_difference(given, expected, 'a LayerNorm'), 4)}; "
             "normalize na última dimensão (dim=-1, keepdim=True): (x - média) / sqrt(variância + eps)"
         )
     constant = torch.ones(1, 2, emb_dim)  # variância zero: sem eps, divide por zero
@@ -98,8 +98,8 @@ def compare_gelu(cls):
         )
     worst = (given.detach() - expected).abs().argmax().item()
     raise Feedback(
-        f"em x = {x[worst].item():.2f} sua GELU dá {given[worst].item():.4f}, "
-        f"mas a aproximação da aula dá {expected[worst].item():.4f}; "
+        f"em x = {format_decimal(x[worst].item(), 2)} sua GELU dá {format_decimal(given[worst].item(), 4)}, "
+        f"mas a aproximação da aula dá {format_decimal(expected[worst].item(), 4)}; "
         "confira a fórmula (o termo 0.044715 * x**3 e o sqrt(2 / pi))"
     )
 
@@ -160,7 +160,7 @@ def compare_attention(cls):
     if same_output(given, reference(x), "a MultiHeadAttention"):
         raise Feedback("faltou a máscara causal: cada token só pode olhar para si e para os anteriores")
     raise Feedback(
-        f"a atenção difere da referência em até {max_difference(given, expected, 'a atenção'):.4f}; "
+        f"a atenção difere da referência em até {format_decimal(max_difference(given, expected, 'a atenção'), 4)}; "
         "confira a divisão em cabeças, a máscara causal, a escala e a projeção out_proj"
     )
 
@@ -189,8 +189,8 @@ def compare_block(cls, cfg=None, diagnose=None, formula=PRE_LN_FORMULA, name="Tr
         with torch.no_grad():
             diagnose(given, x, reference)
         raise Feedback(
-            f"a saída do bloco difere da referência em até {max_difference(given, expected, 'o bloco'):.4f}; "
-            f"o bloco faz {formula}"
+            "a saída do bloco difere da referência em até "
+            f"{format_decimal(max_difference(given, expected, 'o bloco'), 4)}; o bloco faz {formula}"
         )
     block.train()
     reference.train()
@@ -219,6 +219,14 @@ def diagnose_block(given, x, reference):
         raise Feedback("faltaram as conexões de atalho: some a entrada de volta (x = x + shortcut)")
 
 
+def of(what):
+    """'de' contraído com o artigo, como se escreve: 'o seu GPTModel' -> 'do seu GPTModel'."""
+    for article, contraction in (("o ", "do "), ("a ", "da "), ("os ", "dos "), ("as ", "das ")):
+        if what.startswith(article):
+            return contraction + what[len(article) :]
+    return "de " + what
+
+
 def compare_gpt(cls, cfg=None, reference_class=gpt.GPTModel, what="o seu GPTModel", diagnose=None):
     """GPTModel do aluno: mesmas formas de pesos e mesmos logits (eval e treino) que a referência.
 
@@ -241,7 +249,7 @@ def compare_gpt(cls, cfg=None, reference_class=gpt.GPTModel, what="o seu GPTMode
             with torch.no_grad():
                 diagnose(given, ids, reference, difference)
         raise Feedback(
-            f"{what} dá logits que diferem da referência em até {format_decimal(difference, 4)}; confira o forward: "
+            f"os logits {of(what)} diferem da referência em até {format_decimal(difference, 4)}; confira o forward: "
             "tok_emb + pos_emb, drop_emb, blocos, final_norm e out_head, nessa ordem"
         )
     model.train()

@@ -5,7 +5,7 @@
 # # 01 · A arquitetura de um GPT
 #
 # Um modelo como o GPT-2 lê uma sequência de tokens e devolve, para cada posição, um escore
-# para cada palavra do vocabulário: quanto maior o escore, mais provável que aquela palavra
+# para cada token do vocabulário: quanto maior o escore, mais provável que aquele token
 # venha em seguida. Nesta aula montamos o **esqueleto** desse modelo, com as peças do meio
 # ainda vazias, para enxergar o caminho completo dos dados antes de implementar cada peça.
 #
@@ -18,6 +18,10 @@
 #
 # **Antes de começar:** a atenção multi-cabeças causal da aula anterior já está pronta no pacote
 # (`gptlab_helpers.MultiHeadAttention`); ela entra em cena na aula 05.
+#
+# **Números:** o Python imprime números no formato inglês, com ponto decimal e vírgula nos
+# milhares (`0.1`, `163,009,536`). No texto usamos o formato brasileiro (0,1; 163.009.536).
+# Os dois aparecem lado a lado nas aulas: é o mesmo número.
 
 # %% [markdown]
 # ## 1. A configuração do modelo
@@ -53,12 +57,13 @@ for key, value in GPT_CONFIG_124M.items():
 # tem esse bias: nesse caso usa-se `qkv_bias=True`.
 
 # %% [markdown]
-# ## 2. Um GPT de mentira
+# ## 2. O esqueleto do GPT, com peças reservadas
 #
-# O modelo completo tem quatro etapas: (1) trocar cada ID de token por um vetor
+# A arquitetura é a do GPT-2 (Radford et al., 2019, *Language Models are Unsupervised
+# Multitask Learners*, relatório técnico da OpenAI). O modelo completo tem quatro etapas: (1) trocar cada ID de token por um vetor
 # (embedding de tokens) e somar um vetor que marca a posição (embedding posicional);
 # (2) passar o resultado por `n_layers` blocos transformer; (3) normalizar;
-# (4) projetar cada vetor de 768 números para 50257 escores, um por token do vocabulário.
+# (4) projetar cada vetor de 768 números para 50.257 escores, um por token do vocabulário.
 #
 # Por enquanto, o bloco transformer e a normalização são **lugares reservados** que devolvem
 # a entrada sem mudança. Eles têm a mesma assinatura das peças verdadeiras, que chegam nas
@@ -116,13 +121,24 @@ class DummyGPTModel(nn.Module):
 # %% [markdown]
 # Peça por peça:
 #
-# - `tok_emb` é uma tabela com 50257 linhas de 768 números: o ID 6109 busca a linha 6109.
+# - `tok_emb` é uma tabela com 50.257 linhas de 768 números: o ID 6109 busca a linha 6109.
 # - `pos_emb` é outra tabela, com 1024 linhas: a posição 0 busca a linha 0, a posição 1 a
 #   linha 1, e assim por diante. Sem ela, "cachorro morde homem" e "homem morde cachorro"
 #   teriam exatamente os mesmos vetores.
 # - As duas são **somadas**, e o dropout zera ao acaso 10% dos valores da soma (só no treino).
 # - `trf_blocks` empilha os 12 blocos (aqui, vazios).
-# - `out_head` é uma camada linear de 768 para 50257, sem bias.
+# - `out_head`, a **cabeça de saída**, é uma camada linear de 768 para 50.257, sem bias.
+#
+# O diagrama abaixo é desenhado pelo pacote a partir da configuração: cada caixa traz a forma
+# do tensor naquela etapa, para o lote de 2 frases de 4 tokens da próxima seção.
+
+# %%
+import matplotlib.pyplot as plt
+
+from gptlab_helpers.figures import draw_gpt_architecture
+
+draw_gpt_architecture(GPT_CONFIG_124M, batch_size=2, num_tokens=4, placeholder=True)
+plt.show()
 
 # %% [markdown]
 # ## 3. Do texto aos IDs de tokens
@@ -169,7 +185,7 @@ print(logits)
 
 # %% [markdown]
 # A forma `[2, 4, 50257]` se lê assim: 2 frases, 4 posições em cada uma e, em cada posição,
-# 50257 números, um para cada token do vocabulário. O PyTorch mostra só os 3 primeiros e os
+# 50.257 números, um para cada token do vocabulário. O PyTorch mostra só os 3 primeiros e os
 # 3 últimos de cada vetor.
 #
 # Um **logit** é um escore bruto: um número real qualquer, positivo ou negativo, que ainda não
@@ -195,13 +211,15 @@ print(f"soma dos logits: {last.sum().item():.2f} | soma das probabilidades: {pro
 
 # %% [markdown]
 # Os logits desta posição ficam entre −3,9 e 3,3 e somam um valor qualquer; depois da
-# softmax, as 50257 probabilidades somam 1.
+# softmax, as 50.257 probabilidades somam 1.
 
 # %% [markdown]
 # ## 5. A mesma peça no pacote
 #
 # O pacote tem o mesmo esqueleto, `gptlab_helpers.DummyGPTModel` (é o `GPTModel` completo com
-# o bloco e a normalização trocados pelos lugares reservados). Com a mesma semente, os dois
+# o bloco e a normalização trocados pelos lugares reservados). Nos slides do curso a mesma
+# classe se chama `SimpleGPTModel`; aqui e nos exercícios usamos sempre o nome do livro,
+# `DummyGPTModel`, e o pacote aceita o outro como sinônimo. Com a mesma semente, os dois
 # produzem exatamente os mesmos logits:
 
 # %%
@@ -232,9 +250,9 @@ print("mesmos logits que o nosso modelo:", torch.allclose(logits, package_model(
 # **Os logits já são probabilidades?**
 # Não. São escores sem escala; a softmax os transforma em probabilidades (seção 4).
 #
-# **Por que cada posição tem 50257 números?**
+# **Por que cada posição tem 50.257 números?**
 # Porque o modelo dá um escore para cada token possível do vocabulário. A escolha do próximo
-# token é "qual dos 50257 tem o maior escore" (aula 08).
+# token é "qual dos 50.257 tem o maior escore" (aula 08).
 #
 # **Por que uma camada não pode se retroalimentar?**
 # Num transformer, os dados atravessam os blocos uma vez só, de baixo para cima: é isso que
@@ -242,6 +260,22 @@ print("mesmos logits que o nosso modelo:", torch.allclose(logits, package_model(
 # mas fora do modelo: na geração de texto, cada token produzido volta como entrada no passo
 # seguinte (aula 08). Redes que se realimentam por dentro, como as RNNs, processam um token
 # por vez e são mais lentas de treinar.
+#
+# **Quais artigos estão por trás desta aula?**
+# O capítulo segue o livro de Sebastian Raschka, *Build a Large Language Model (From Scratch)*
+# (Manning, 2024), e cada peça vem de um artigo; cada aula cita o seu onde a ideia aparece:
+#
+# - a arquitetura: Vaswani et al., *Attention Is All You Need* (NeurIPS 2017, arXiv:1706.03762),
+#   e o GPT-2: Radford et al., *Language Models are Unsupervised Multitask Learners* (OpenAI, 2019);
+# - a LayerNorm (aula 02): Ba, Kiros e Hinton, *Layer Normalization* (2016, arXiv:1607.06450);
+# - a GELU (aula 03): Hendrycks e Gimpel, *Gaussian Error Linear Units (GELUs)* (2016,
+#   arXiv:1606.08415);
+# - as conexões de atalho (aula 04): He, Zhang, Ren e Sun, *Deep Residual Learning for Image
+#   Recognition* (CVPR 2016, arXiv:1512.03385);
+# - o arranjo Pre-LN (aula 05): Xiong et al., *On Layer Normalization in the Transformer
+#   Architecture* (ICML 2020, arXiv:2002.04745);
+# - o dropout (aula 07): Srivastava et al., *Dropout: A Simple Way to Prevent Neural Networks from
+#   Overfitting* (JMLR 15, 2014).
 #
 # **Onde os tokens trocam informação entre si?**
 # Só na atenção, dentro de cada bloco transformer. Embeddings, normalização, feed-forward e

@@ -9,6 +9,7 @@
 # treino acontece o mesmo com os gradientes, que pela regra da cadeia são produtos de muitos
 # fatores. A **normalização de camada** (*layer normalization*) recoloca as ativações de
 # cada token numa escala fixa, com média 0 e variância 1, e assim deixa o treino mais estável.
+# A ideia vem de Ba, Kiros e Hinton, *Layer Normalization* (2016, arXiv:1607.06450).
 #
 # ## Objetivos de aprendizagem
 #
@@ -57,7 +58,7 @@ print("Variância:\n", var)
 # - `keepdim=True` mantém a forma `(2, 1)` em vez de `(2,)`, para que `out - mean` subtraia a
 #   média certa de cada linha (por *broadcasting*).
 #
-# As médias são 0.1324 e 0.2170 e as variâncias 0.0231 e 0.0398: longe de 0 e de 1.
+# As médias são 0,1324 e 0,2170 e as variâncias 0,0231 e 0,0398: longe de 0 e de 1.
 
 # %% [markdown]
 # ## 2. Normalizando à mão
@@ -143,8 +144,8 @@ print("Média:\n", mean)
 print("Variância:\n", var)
 
 # %% [markdown]
-# Média 0 e variância 1 (o `eps` deixa a variância um tiquinho abaixo de 1, invisível com 4
-# casas). A camada tem 10 parâmetros treináveis, 5 em `scale` e 5 em `shift`:
+# Média 0 e variância 1 (o `eps` deixa a variância ligeiramente abaixo de 1, o que não aparece
+# com 4 casas). A camada tem 10 parâmetros treináveis, 5 em `scale` e 5 em `shift`:
 
 # %%
 for name, param in ln.named_parameters():
@@ -164,6 +165,31 @@ print("com eps:", LayerNorm(emb_dim=4)(constant))
 # %% [markdown]
 # Sem `eps` aparece `nan` (*not a number*), que contaminaria todas as contas seguintes; com
 # `eps`, a linha constante vira zeros, como deveria.
+
+# %% [markdown]
+# ### A distribuição antes e depois
+#
+# Com 5 valores por linha é difícil ver o efeito; com vetores do tamanho do GPT-2 ele fica
+# claro. Sorteamos 8 vetores de 768 números, cada um com média e escala diferentes (como
+# ativações de tokens diferentes), e comparamos os histogramas de todos os valores. O sorteio
+# usa um gerador próprio, para não mexer na semente da aula.
+
+# %%
+import matplotlib.pyplot as plt
+
+from gptlab_helpers.plots import plot_value_histograms
+
+generator = torch.Generator().manual_seed(0)
+row_scale = torch.linspace(0.5, 4.0, 8).unsqueeze(1)  # (8, 1): cada vetor com a sua escala
+row_shift = torch.linspace(-3.0, 3.0, 8).unsqueeze(1)  # (8, 1): e o seu centro
+activations = row_scale * torch.randn(8, 768, generator=generator) + row_shift  # (8, 768)
+plot_value_histograms(activations, LayerNorm(emb_dim=768)(activations))
+plt.show()
+
+# %% [markdown]
+# Antes, os valores se espalham de cerca de −10 a 18, uma mistura de oito distribuições
+# diferentes. Depois, cada vetor foi centrado e reescalado separadamente, e todos juntos formam
+# uma única curva em forma de sino, com média 0 e desvio-padrão 1.
 
 # %% [markdown]
 # ## 4. A mesma peça no pacote e no PyTorch
@@ -240,6 +266,15 @@ print("igual a nn.RMSNorm:", torch.allclose(rms_norm(batch_example), nn.RMSNorm(
 # Normalizar pelo lote é a *batch normalization*: depende de quais exemplos estão juntos e
 # se comporta diferente no treino e na geração. A LayerNorm olha só para o vetor de um token,
 # então dá o mesmo resultado com lote de 1 ou de 1000.
+#
+# **Para que tornar a rede profunda, se isso complica o treino?**
+# Porque profundidade é capacidade: cada camada trabalha sobre o que as anteriores já
+# construíram, e empilhar transformações simples produz funções muito mais ricas do que uma
+# camada larga com o mesmo número de parâmetros. O preço é o que esta aula discute: a cada
+# camada a escala dos números pode crescer ou encolher, e a rede "perde a linha" (ativações e
+# gradientes explodem ou somem). LayerNorm e conexões de atalho (aula 04) são o que torna
+# dezenas de camadas treináveis; He et al. (2016) mostraram que, sem atalhos, uma rede mais
+# profunda pode treinar *pior* que uma mais rasa.
 #
 # **Onde a LayerNorm aparece no GPT-2?**
 # Antes da atenção e antes do feed-forward em cada bloco (o arranjo *Pre-LN*, aula 05) e uma

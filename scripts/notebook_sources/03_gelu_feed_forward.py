@@ -48,7 +48,8 @@ print("duas camadas lineares == uma só:", torch.allclose(second(first(x)), merg
 # Error Linear Unit*) multiplica `x` pela probabilidade de uma normal padrão ficar abaixo de
 # `x`: $\text{GELU}(x) = x \cdot \Phi(x)$. Para positivos grandes, $\Phi(x) \approx 1$ e a
 # GELU quase não mexe em `x`; para negativos grandes, $\Phi(x) \approx 0$ e a saída tende a 0,
-# mas suavemente. O GPT-2 usa uma aproximação mais barata de calcular:
+# mas suavemente. A GELU foi proposta por Hendrycks e Gimpel, *Gaussian Error Linear Units
+# (GELUs)* (2016, arXiv:1606.08415). O GPT-2 usa uma aproximação mais barata de calcular:
 #
 # $$\text{GELU}(x) \approx 0{,}5\,x\left(1 + \tanh\left[\sqrt{2/\pi}\,\left(x + 0{,}044715\,x^3\right)\right]\right)$$
 
@@ -96,15 +97,19 @@ y_gelu, y_relu = gelu(x), torch.relu(x)
 # %%
 import matplotlib.pyplot as plt
 
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
-for ax, (y, d, name) in zip(axes, [(y_gelu, d_gelu, "GELU"), (y_relu, d_relu, "ReLU")]):
-    ax.plot(x.detach(), y.detach(), label=f"{name}(x)")
-    ax.plot(x.detach(), d, "--", label=f"derivada de {name}")
-    ax.set_title(f"Ativação {name} e sua derivada")
+fig, (ax_f, ax_d) = plt.subplots(1, 2, figsize=(11, 4))
+for y, d, name, color in [(y_gelu, d_gelu, "GELU", "tab:blue"), (y_relu, d_relu, "ReLU", "tab:orange")]:
+    ax_f.plot(x.detach(), y.detach(), color=color, label=name)
+    ax_d.plot(x.detach(), d, color=color, label=f"derivada da {name}")
+ax_f.set_title("As duas ativações")
+ax_d.set_title("As derivadas (o que multiplica o gradiente)")
+for ax in (ax_f, ax_d):
+    ax.axhline(0, color="gray", linewidth=0.8)
     ax.set_xlabel("x")
-    ax.set_ylabel("valor")
-    ax.grid(True)
+    ax.grid(True, alpha=0.3)
     ax.legend()
+ax_f.set_ylabel("f(x)")
+ax_d.set_ylabel("f'(x)")
 plt.tight_layout()
 plt.show()
 
@@ -126,12 +131,16 @@ for value, g, r in zip(points.tolist(), gelu_slope.tolist(), relu_slope.tolist()
 #   positivo, com um salto em zero. Um neurônio cuja entrada fica negativa não recebe
 #   gradiente nenhum e seus pesos param de mudar; se isso acontece para todos os exemplos, o
 #   neurônio "morre".
-# - **GELU**: a derivada muda suavemente. Para negativos moderados ela é pequena e até
-#   negativa (mínimo de cerca de −0,13 perto de x = −1,4), mas não é zero: o neurônio continua
-#   recebendo sinal e pode se recuperar. Para positivos grandes ela tende a 1, como a ReLU.
+# - **GELU**: a derivada muda suavemente. Ela cruza o zero perto de x ≈ −0,75 (onde a
+#   própria GELU tem o seu mínimo, cerca de −0,17) e, para negativos moderados, fica pequena e
+#   negativa (mínimo de cerca de −0,13 perto de x ≈ −1,42). Fora desse único ponto ela não é
+#   zero: o neurônio continua recebendo sinal e pode se recuperar. Só para negativos grandes
+#   ela tende a 0; para positivos grandes tende a 1, como a ReLU.
 #
-# Curiosidade: a derivada da GELU passa um pouco de 1 perto de x = 1,4 (1,0861 em x = 2), e
-# as duas colunas somam 1 quando x e −x são comparados (0,1326 + 0,8674).
+# Curiosidade: a derivada da GELU passa de 1 para x acima de cerca de 0,75 e chega ao máximo,
+# cerca de 1,13, perto de x ≈ 1,42 (na tabela, 1,0861 em x = 2 já está descendo de volta para
+# 1). E a coluna da GELU em x e em −x soma 1 (0,1326 + 0,8674 em ±0,5): como
+# GELU(x) − GELU(−x) = x, as derivadas nos dois pontos somam exatamente 1.
 
 # %% [markdown]
 # ## 4. A rede feed-forward
@@ -193,8 +202,9 @@ print(f"parâmetros da FeedForward: {n_params:,}")
 print(f"pela fórmula:              {formula:,}")
 
 # %% [markdown]
-# São 4.722.432 parâmetros **por bloco**. Com 12 blocos, a rede feed-forward soma mais de
-# 56 milhões: é a maior fatia do modelo depois dos embeddings (a aula 06 faz a conta completa).
+# São 4.722.432 parâmetros **por bloco**. Com 12 blocos, a rede feed-forward soma 56,7 milhões:
+# é o maior componente do modelo, maior até que os dois embeddings juntos (39,4 milhões) e que
+# a cabeça de saída (38,6 milhões). A aula 06 faz a conta completa.
 
 # %% [markdown]
 # ## 5. A mesma peça no pacote

@@ -10,6 +10,8 @@
 # primeiras camadas quase não aprendem: é o **desaparecimento do gradiente** (*vanishing
 # gradient*). Uma **conexão de atalho** (*shortcut* ou *residual connection*) soma a entrada
 # de uma camada à sua saída e abre um caminho direto por onde o gradiente passa sem encolher.
+# A ideia vem das redes residuais (ResNet) de He, Zhang, Ren e Sun, *Deep Residual Learning for
+# Image Recognition* (CVPR 2016, arXiv:1512.03385).
 #
 # ## Objetivos de aprendizagem
 #
@@ -24,6 +26,10 @@
 # Cada camada é uma `Linear` seguida da GELU (aula 03). Com `use_shortcut=True`, a rede soma a
 # entrada de cada camada à sua saída, **quando as formas coincidem**; a última camada (3 → 1)
 # muda a forma e por isso fica sem atalho.
+#
+# O nome `ExampleDeepNeuralNetwork` é o do livro; nos slides do curso a mesma rede se chama
+# `SimpleDeepNeuralNetwork`. Usamos sempre o nome do livro, e o pacote aceita o outro como
+# sinônimo.
 
 # %%
 import torch
@@ -150,9 +156,12 @@ for i, name in enumerate(means[False]):
     )
 
 # %% [markdown]
-# As colunas coincidem. As diferenças só aparecem a partir do sétimo algarismo (por exemplo,
-# 0.00020173587… na aula e 0.00020173584… aqui): contas em `float32` somam números em ordens
-# ligeiramente diferentes conforme o processador e a versão do PyTorch.
+# As colunas coincidem. Nas saídas completas das duas células anteriores, as diferenças só
+# aparecem a partir do sétimo algarismo significativo: na máquina em que este notebook foi
+# gerado, `layers.0` sem atalho saiu com todas as casas da aula (`0.00020173587836325169`), mas
+# `layers.1` saiu `0.00012011159…` contra `0.00012011161…` da aula. Contas em `float32` somam
+# números em ordens ligeiramente diferentes conforme o processador e a versão do PyTorch, por
+# isso os últimos algarismos da sua execução podem ser outros.
 
 # %% [markdown]
 # ## 4. O gráfico
@@ -215,6 +224,13 @@ plt.show()
 # inteira (algo como "multiplicar x por 1,0…"); com atalho, aprende só a correção `f(x)`
 # que é somada a `x` (algo como "1 ± 0,0…"). No começo do treino, com `f(x)` pequeno, cada
 # bloco é quase a identidade, e a rede profunda se comporta como uma rasa.
+#
+# **De que artigo vem essa ideia?**
+# Das redes residuais, a ResNet: He, Zhang, Ren e Sun, *Deep Residual Learning for Image
+# Recognition*, CVPR 2016 (arXiv:1512.03385). Eles mostraram que, sem atalhos, acrescentar
+# camadas a uma rede já profunda piora até o erro de treino, e que com atalhos redes de mais de
+# 100 camadas treinam bem. O Transformer (Vaswani et al., *Attention Is All You Need*, 2017,
+# arXiv:1706.03762) adotou o atalho em volta de cada subcamada, e o GPT-2 o herdou.
 #
 # **Atalho e normalização fazem a mesma coisa?**
 # Não. A normalização controla a **escala** das ativações; o atalho dá ao gradiente um

@@ -11,7 +11,7 @@
 #
 # ## Objetivos de aprendizagem
 #
-# - Montar o `TransformerBlock` no arranjo Pre-LN: norma → subcamada → dropout → atalho.
+# - Montar o `TransformerBlock` no arranjo Pre-LN: LayerNorm → subcamada → dropout → atalho.
 # - Montar o `GPTModel` completo e passar por ele o lote da aula 01.
 # - Contar os parâmetros (163.009.536) e entender por que o GPT-2 diz ter 124 milhões.
 # - Entender o compartilhamento de pesos (*weight tying*) e estimar a memória do modelo.
@@ -19,20 +19,23 @@
 # %% [markdown]
 # ## 1. O bloco transformer
 #
-# O caminho de um vetor dentro do bloco:
-#
-# ```
-# x ─┬─► norm1 ─► atenção ─► dropout ─► (+) ─┬─► norm2 ─► feed-forward ─► dropout ─► (+) ─► saída
-#    │                                   ▲   │                                        ▲
-#    └───────────── atalho ──────────────┘   └─────────────── atalho ─────────────────┘
-# ```
-#
-# As peças vêm do pacote, pois já foram construídas nas aulas anteriores.
+# O caminho de um vetor dentro do bloco, com a forma do tensor do teste logo abaixo
+# (2 sequências de 4 tokens):
 
 # %%
+import matplotlib.pyplot as plt
 import torch
 import torch.nn as nn
 
+from gptlab_helpers.figures import draw_transformer_block
+
+draw_transformer_block(batch_size=2, num_tokens=4)
+plt.show()
+
+# %% [markdown]
+# As peças vêm do pacote, pois já foram construídas nas aulas anteriores.
+
+# %%
 from gptlab_helpers import GPT_CONFIG_124M, FeedForward, LayerNorm, MultiHeadAttention
 
 
@@ -105,8 +108,11 @@ print("mesma saída do pacote:", torch.allclose(output, package_block(x)))
 # No Transformer original (2017), a normalização vinha **depois** da soma com o atalho
 # (*Post-LN*). O GPT-2 a coloca **antes** de cada subcamada (*Pre-LN*): assim o caminho do
 # atalho fica livre de qualquer conta, o gradiente atravessa os 12 blocos sem ser
-# reescalado, e o treino de redes profundas fica bem mais estável. Para comparar, a variante
-# Post-LN, que só muda o `forward`:
+# reescalado, e o treino de redes profundas fica bem mais estável. Xiong et al., *On Layer
+# Normalization in the Transformer Architecture* (ICML 2020, arXiv:2002.04745), mostram por
+# que: no Post-LN os gradientes perto da saída começam grandes demais, e o treino precisa de um
+# aquecimento longo da taxa de aprendizado; no Pre-LN, não. Para comparar, a variante Post-LN,
+# que só muda o `forward`:
 
 
 # %%
@@ -128,7 +134,14 @@ print("Forma da saída Post-LN:", PostLNTransformerBlock(GPT_CONFIG_124M)(x).sha
 # ## 2. O modelo GPT completo
 #
 # O `GPTModel` é o esqueleto da aula 01 com as peças de verdade: embeddings de tokens e de
-# posição, dropout, 12 blocos transformer, a LayerNorm final e a cabeça de saída.
+# posição, dropout, 12 blocos transformer, a LayerNorm final e a cabeça de saída (`out_head`).
+# O mesmo diagrama da aula 01, agora com as peças de verdade:
+
+# %%
+from gptlab_helpers.figures import draw_gpt_architecture
+
+draw_gpt_architecture(GPT_CONFIG_124M, batch_size=2, num_tokens=4)
+plt.show()
 
 
 # %%
@@ -177,7 +190,7 @@ print(out)
 #
 # Os números coincidem com os da aula, com uma exceção na quarta casa: na linha `[0][0]` a
 # aula mostra `0.4223` e aqui aparece `0.4222`. O valor exato é 0,422249…, praticamente na
-# fronteira entre as duas casas, e a última conta em `float32` varia um pouquinho entre
+# fronteira entre as duas casas, e a última conta em `float32` varia ligeiramente entre
 # versões do PyTorch.
 #
 # O `GPTModel` do pacote cria as camadas na mesma ordem, então produz os mesmos logits:
@@ -186,7 +199,7 @@ print(out)
 torch.manual_seed(123)
 package_model = gptlab_helpers.GPTModel(GPT_CONFIG_124M)
 print("mesmos logits do pacote:", torch.allclose(out, package_model(batch)))
-del package_model  # libera cerca de 620 MB de memória
+del package_model  # libera cerca de 620 MB de memória (1 MB = 1024² bytes, veja a seção 4)
 
 # %% [markdown]
 # ## 3. Quantos parâmetros?
@@ -200,11 +213,11 @@ print(f"Número total de parâmetros: {total_params:,}")
 
 # %% [markdown]
 # São 163.009.536 parâmetros, não 124 milhões. A diferença está na cabeça de saída. Compare a
-# forma da tabela de embeddings de tokens com a da camada de saída:
+# forma da tabela de embeddings de tokens com a da cabeça de saída:
 
 # %%
-print("Forma da camada de embedding de tokens:", model.tok_emb.weight.shape)
-print("Forma da camada de saída:", model.out_head.weight.shape)
+print("Forma do embedding de tokens (tok_emb):", model.tok_emb.weight.shape)
+print("Forma da cabeça de saída (out_head):", model.out_head.weight.shape)
 
 # %% [markdown]
 # As duas são matrizes `[50257, 768]`. O GPT-2 original usa **a mesma matriz** nos dois
@@ -235,7 +248,9 @@ print(f"parâmetros depois de amarrar: {sum(p.numel() for p in model.parameters(
 # %% [markdown]
 # ## 4. Quanta memória?
 #
-# Cada parâmetro em `float32` ocupa 4 bytes; 1 MB são 1024 × 1024 bytes:
+# Cada parâmetro em `float32` ocupa 4 bytes. Como na aula, 1 MB aqui são 1024 × 1024 =
+# 1.048.576 bytes (a rigor, um mebibyte, MiB; um "megabyte" decimal teria 10⁶ bytes). Usamos
+# essa convenção em todo o curso, inclusive nos exercícios, e 1 GB = 1024 MB.
 
 # %%
 total_size_bytes = total_params * 4
@@ -243,9 +258,17 @@ total_size_mb = total_size_bytes / (1024 * 1024)
 print(f"Tamanho total do modelo: {total_size_mb:.2f} MB")
 
 # %% [markdown]
-# Só os pesos ocupam 621,83 MB, sem contar as ativações guardadas no treino nem o estado do
-# otimizador (que, com o AdamW, usa o dobro dos pesos). O pacote faz a mesma conta em
-# `model_size_mb`, que aceita outros tipos numéricos:
+# Só os pesos ocupam 621,83 MB. Isso basta para **usar** o modelo (inferência, mais as
+# ativações de um forward). Para **treinar**, a memória cresce bastante:
+#
+# - os **pesos**: 4 bytes por parâmetro em `float32`;
+# - os **gradientes**: um número por parâmetro, do mesmo tamanho dos pesos (mais 4 bytes);
+# - o **estado do AdamW**: duas médias móveis por parâmetro (mais 8 bytes);
+# - as **ativações** guardadas no forward para o backward, que crescem com o lote e o contexto.
+#
+# Sem as ativações, são 16 bytes por parâmetro: 163.009.536 × 16 bytes ≈ 2,43 GB, quatro
+# vezes o tamanho dos pesos. O pacote faz a conta dos pesos em `model_size_mb`, que aceita
+# outros tipos numéricos:
 
 # %%
 from gptlab_helpers import model_size_mb
@@ -255,15 +278,18 @@ print(f"bfloat16 (2 bytes):       {model_size_mb(total_params, torch.bfloat16):.
 print(f"float32 com weight tying: {model_size_mb(total_params_gpt2):.2f} MB")
 
 # %% [markdown]
-# Em `bfloat16` (meia precisão, comum em GPUs) a memória cai à metade, 310,92 MB; com os pesos
-# amarrados, em `float32`, são 474,59 MB.
+# Em `bfloat16` (2 bytes por número, comum em GPUs recentes) a memória cai à metade, 310,92 MB;
+# com os pesos amarrados, em `float32`, são 474,59 MB. Cuidado com os nomes: "meia precisão"
+# (*half precision*) é o `float16` do padrão IEEE, com 5 bits de expoente e 10 de mantissa. O
+# `bfloat16` (*brain float*) também tem 16 bits, mas com os 8 bits de expoente do `float32` e só
+# 7 de mantissa: cobre a mesma faixa de valores do `float32`, com menos casas de precisão.
 
 # %% [markdown]
 # ## Perguntas frequentes
 #
 # **Então o número de parâmetros é a soma dos pesos de cada camada?**
 # Exatamente: é o número de elementos de todas as matrizes de pesos, vetores de bias e vetores
-# `scale`/`shift` das normas, somados. Por exemplo, um bloco tem 7.085.568 parâmetros
+# `scale`/`shift` das LayerNorms, somados. Por exemplo, um bloco tem 7.085.568 parâmetros
 # (`sum(p.numel() for p in block.parameters())`), e 12 blocos dão 85 milhões. A aula 06
 # separa o total por componente.
 #
@@ -285,7 +311,7 @@ print(f"float32 com weight tying: {model_size_mb(total_params_gpt2):.2f} MB")
 # **Por que Pre-LN e não Post-LN?**
 # Com Pre-LN, a soma do atalho não passa por normalização nenhuma, e o gradiente tem um
 # caminho direto do fim ao começo da rede. Isso permite treinar redes profundas sem o
-# aquecimento cuidadoso da taxa de aprendizado que o Post-LN exige.
+# aquecimento cuidadoso da taxa de aprendizado que o Post-LN exige (Xiong et al., 2020).
 
 # %% [markdown]
 # ## Próximos passos

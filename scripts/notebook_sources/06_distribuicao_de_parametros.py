@@ -50,7 +50,7 @@ for name, param in model.named_parameters():
 # ## 2. Um bloco, à mão
 #
 # Com `C = 768`: a atenção tem quatro matrizes `C × C` e um bias de `C`; a feed-forward tem
-# `C × 4C + 4C` e `4C × C + C`; cada norma tem `2C`. Conferindo com os tensores do bloco 0:
+# `C × 4C + 4C` e `4C × C + C`; cada LayerNorm tem `2C`. Conferindo com os tensores do bloco 0:
 
 # %%
 C = GPT_CONFIG_124M["emb_dim"]
@@ -63,12 +63,12 @@ def count(module):
 
 print(f"atenção:       {count(block.att):>10,}  fórmula: {4 * C * C + C:>10,}")
 print(f"feed-forward:  {count(block.ff):>10,}  fórmula: {8 * C * C + 5 * C:>10,}")
-print(f"duas normas:   {count(block.norm1) + count(block.norm2):>10,}  fórmula: {2 * 2 * C:>10,}")
+print(f"2 LayerNorms:  {count(block.norm1) + count(block.norm2):>10,}  fórmula: {2 * 2 * C:>10,}")
 print(f"bloco inteiro: {count(block):>10,}")
 
 # %% [markdown]
 # Num bloco, a feed-forward tem o dobro dos parâmetros da atenção (8C² contra 4C²), e as
-# normas quase não contam. O bloco inteiro tem 7.085.568 parâmetros.
+# LayerNorms quase não contam. O bloco inteiro tem 7.085.568 parâmetros.
 
 # %% [markdown]
 # ## 3. O modelo inteiro, por componente
@@ -90,7 +90,7 @@ print(format_parameter_table(breakdown))
 # - O **embedding de tokens** e a **cabeça de saída** têm 38,6 milhões cada (23,7% cada):
 #   quase metade do modelo está nas duas matrizes `[50257, 768]` ligadas ao vocabulário.
 # - A **atenção** dos 12 blocos soma 28,3 milhões (17,4%).
-# - O embedding posicional (0,5%) e as normas (0,02%) quase não contam.
+# - O embedding posicional (0,5%) e as LayerNorms (0,02%) quase não contam.
 # - Sem a cabeça de saída (que o GPT-2 original compartilha com o embedding), sobram os
 #   124.412.160 do nome.
 
@@ -109,7 +109,8 @@ print("fórmula igual à contagem dos tensores:", from_config == breakdown)
 
 # %% [markdown]
 # Isso nos deixa analisar os modelos maiores sem alocá-los: o GPT-2 XL tem 1,6 bilhão de
-# parâmetros, que ocupariam mais de 6 GB de memória.
+# parâmetros (1,64 bilhão sem weight tying), que em `float32` ocupariam 6,1 GB de memória
+# (com 1 GB = 1024³ bytes, a convenção da aula 05).
 
 # %% [markdown]
 # ## 5. Os quatro tamanhos do GPT-2
@@ -157,12 +158,18 @@ for key, label in COMPONENT_LABELS.items():
 # ## 6. O gráfico
 #
 # À esquerda, os parâmetros de cada componente em milhões; à direita, a fatia de cada um no
-# total de cada tamanho.
+# total de cada tamanho. As barras contam o `GPTModel` como ele é, com a cabeça de saída
+# separada (163 milhões no menor); por isso cada rótulo traz os dois totais: o das barras, sem
+# tying, e o do nome oficial, com tying.
 
 # %%
 import matplotlib.pyplot as plt
 
-names = list(GPT2_SIZES)  # "gpt2-small (124M)", ...
+# o nome oficial conta com weight tying; as barras mostram o GPTModel, sem tying
+names = [
+    f"{label.split()[0]}\n{round(breakdowns[size]['total'] / 1e6)}M sem tying\n({label.split()[1][1:-1]} com tying)"
+    for label, size in zip(GPT2_SIZES, sizes)
+]
 millions = {key: [breakdowns[size][key] / 1e6 for size in sizes] for key in COMPONENT_LABELS}
 percent = {
     key: [100 * breakdowns[size][key] / breakdowns[size]["total"] for size in sizes]
@@ -184,7 +191,7 @@ stacked_bars(ax_abs, millions)
 stacked_bars(ax_pct, percent)
 ax_abs.set_title("Parâmetros por componente")
 ax_abs.set_xlabel("milhões de parâmetros")
-ax_abs.set_ylabel("tamanho do GPT-2")
+ax_abs.set_ylabel("tamanho do GPT-2 (total do GPTModel, sem tying)")
 ax_pct.set_title("Fatia de cada componente no total")
 ax_pct.set_xlabel("% do total de parâmetros")
 ax_pct.legend(loc="center left", bbox_to_anchor=(1.02, 0.5))
@@ -203,11 +210,11 @@ plt.show()
 #
 # **Os números de parâmetros são os pesos de cada camada?**
 # Sim: são todos os números que o treino ajusta, somados. Cada matriz de pesos, cada vetor de
-# bias e cada `scale`/`shift` de norma conta com todos os seus elementos. A tabela da seção 3
+# bias e cada `scale`/`shift` de LayerNorm conta com todos os seus elementos. A tabela da seção 3
 # agrupa essas somas por componente.
 #
 # **Por que a cabeça de saída é tão grande?**
-# Ela precisa de um vetor de 768 números para cada um dos 50257 tokens do vocabulário: são
+# Ela precisa de um vetor de 768 números para cada um dos 50.257 tokens do vocabulário: são
 # 38,6 milhões só para transformar o vetor final em escores. Por isso o GPT-2 original a
 # compartilha com o embedding de tokens, que tem exatamente a mesma forma.
 #
@@ -215,9 +222,9 @@ plt.show()
 # Não conta, porque no GPT-2 original ela é a mesma matriz do embedding de tokens. Contando as
 # duas separadas, como no nosso `GPTModel`, são 163 milhões.
 #
-# **As normas e o embedding posicional não importam, então?**
+# **As LayerNorms e o embedding posicional não importam, então?**
 # Importam para o funcionamento (sem eles o modelo não sabe a ordem das palavras nem fica
-# estável), mas custam pouco: a norma tem 2 × 768 parâmetros, e o embedding posicional cresce
+# estável), mas custam pouco: cada LayerNorm tem 2 × 768 parâmetros, e o embedding posicional cresce
 # com `context_length`, não com o vocabulário.
 #
 # **Por que o artigo do GPT-2 fala em 117M, 345M, 762M e 1542M?**

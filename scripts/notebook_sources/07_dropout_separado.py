@@ -7,7 +7,9 @@
 # O GPT da aula 05 usa uma só taxa de dropout, `drop_rate = 0.1`, em três lugares diferentes.
 # A lista de exercícios pede três taxas, uma para cada lugar, e um jeito de conferir que cada
 # dropout zera a fração certa dos valores. Esta aula prepara esse exercício: como o dropout
-# funciona, onde ele fica no GPT e duas formas de medir a porcentagem de zeros.
+# funciona, onde ele fica no GPT e duas formas de medir a porcentagem de zeros. O dropout foi
+# proposto por Srivastava, Hinton, Krizhevsky, Sutskever e Salakhutdinov, *Dropout: A Simple Way
+# to Prevent Neural Networks from Overfitting* (JMLR 15, 2014).
 #
 # ## Objetivos de aprendizagem
 #
@@ -53,6 +55,17 @@ dropped = dropout(example)
 print(
     f"zerados: {zero_share(dropped):.2f}% | média antes: {example.mean():.4f} | média depois: {dropped.mean():.4f}"
 )
+
+# %% [markdown]
+# O mapa de calor mostra essa mesma saída: cada quadrado preto é um zero, e os outros valem 2.
+
+# %%
+import matplotlib.pyplot as plt
+
+from gptlab_helpers.plots import plot_dropout_mask
+
+plot_dropout_mask(dropped, title="nn.Dropout(p=0.5) numa matriz 6 × 6 de uns")
+plt.show()
 
 # %% [markdown]
 # Numa matriz de só 36 valores, a fração zerada varia bastante em torno de 50%. Com um milhão
@@ -212,12 +225,16 @@ def measure_dropouts(model, inputs):
 
 
 # %% [markdown]
-# Rodamos no modelo de três taxas, criado com a mesma semente do modelo da seção anterior, e
-# olhamos as quatro primeiras chamadas:
+# A taxa de dropout da atenção, `drop_rate_attn = 0.10`, fica guardada para o exercício 07.2,
+# que pede a porcentagem de zeros esperada na atenção com ela. Para mostrar o método sem dar a
+# resposta, daqui em diante a atenção usa outra taxa, **0,25**; os embeddings e os atalhos
+# continuam com 0,05 e 0,15. Criamos o modelo com a mesma semente da seção anterior e olhamos
+# as quatro primeiras chamadas:
 
 # %%
+DEMO_CONFIG = dict(GPT_CONFIG_SPLIT_DROPOUT, drop_rate_attn=0.25)  # só a atenção muda
 torch.manual_seed(123)
-model = GPTModel(GPT_CONFIG_SPLIT_DROPOUT)
+model = GPTModel(DEMO_CONFIG)
 records = measure_dropouts(model, inputs)
 
 print(f"{len(records)} chamadas de dropout")
@@ -234,7 +251,7 @@ for name, p, before, after in records[:4]:
 # tokens, a matriz de atenção de cada cabeça é 3 × 3 e as 3 posições acima da diagonal (o
 # "futuro") recebem peso zero na softmax. O dropout age sobre os 9 pesos, mas só cria zeros
 # novos entre os 6 que ainda não eram zero; por isso a coluna "depois" fica acima de 33,33%.
-# (Quanto acima, em média? Essa conta é um dos exercícios da aula.)
+# (Quanto acima, em média, com a taxa 0,10 da lista? Essa conta é o exercício 07.2.)
 #
 # Um resumo por lugar, com a média das chamadas:
 
@@ -259,28 +276,40 @@ summarize(records)
 
 # %% [markdown]
 # Os embeddings e os atalhos zeram em média a fração que a configuração pede, cerca de 5% e
-# 15%; na atenção, aos 33,33% da máscara se somam os zeros novos do dropout. As médias
+# 15%; na atenção, aos 33,33% da máscara se somam os zeros novos do dropout de taxa 0,25. As
+# médias
 # não batem na segunda casa decimal porque os sorteios são aleatórios e os tensores são
 # pequenos: a atenção de cada bloco tem só 6 × 12 × 3 × 3 = 648 pesos.
 #
-# O gráfico mostra as 37 chamadas na ordem em que acontecem. As linhas tracejadas marcam as
-# taxas configuradas e, na atenção, os zeros que a máscara já produz sozinha:
+# O gráfico mostra as 37 chamadas na ordem em que acontecem. Cada linha horizontal tem a sua
+# entrada na legenda: as tracejadas marcam as taxas configuradas dos embeddings e dos atalhos
+# e, na atenção, o piso de zeros que a máscara causal produz sozinha; a pontilhada laranja é a
+# média medida na atenção. Não desenhamos a média **esperada** na atenção: calculá-la (para a
+# taxa 0,10) é justamente o exercício 07.2, e você pode conferir a sua conta com a taxa 0,25
+# desta linha.
 
 # %%
-import matplotlib.pyplot as plt
-
 colors = {"embeddings": "tab:blue", "atenção": "tab:orange", "atalhos": "tab:green"}
-expected = {"embeddings": 5.0, "atenção": 100 * 3 / 9, "atalhos": 15.0}  # atenção: só a máscara
-plt.figure(figsize=(10, 4))
+lines = {  # lugar -> (legenda, altura da linha tracejada)
+    "embeddings": ("taxa configurada, embeddings: 5%", 5.0),
+    "atenção": ("atenção, só a máscara causal: 33,3%", 100 * 3 / 9),
+    "atalhos": ("taxa configurada, atalhos: 15%", 15.0),
+}
+
+# %%
+plt.figure(figsize=(10, 4.5))
 for label, color in colors.items():
     calls = [(i, r[3]) for i, r in enumerate(records) if place(r[0]) == label]
-    plt.scatter([i for i, _ in calls], [s for _, s in calls], color=color, label=label)
-    plt.axhline(expected[label], color=color, linestyle="--", linewidth=1)
+    plt.scatter([i for i, _ in calls], [s for _, s in calls], color=color, label=f"chamadas: {label}")
+    plt.axhline(lines[label][1], color=color, linestyle="--", linewidth=1, label=lines[label][0])
+attention_mean = sum(r[3] for r in records if place(r[0]) == "atenção") / 12  # 12 blocos
+plt.axhline(attention_mean, color="tab:orange", linestyle=":", label="atenção, média medida (p = 0,25)")
 plt.title("Porcentagem de valores zerados em cada chamada de dropout")
 plt.xlabel("ordem da chamada no forward")
 plt.ylabel("% de valores zerados")
-plt.legend()
+plt.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8)
 plt.grid(True, alpha=0.3)
+plt.tight_layout()
 plt.show()
 
 # %% [markdown]
@@ -298,18 +327,19 @@ summarize(eval_records)
 # %% [markdown]
 # ## 6. Uma taxa contra três taxas
 #
-# Para comparar, o mesmo experimento com a configuração original, `drop_rate = 0.1` nos três
-# lugares:
+# Para comparar, o mesmo experimento com o formato original da configuração, uma taxa só,
+# `drop_rate`, nos três lugares. Usamos 0,25 (e não o 0,1 do GPT-2), a mesma taxa da atenção
+# na seção 4:
 
 # %%
 del model  # libera a memória do modelo anterior
 torch.manual_seed(123)
-one_rate_model = GPTModel(GPT_CONFIG_124M)
+one_rate_model = GPTModel(dict(GPT_CONFIG_124M, drop_rate=0.25))
 summarize(measure_dropouts(one_rate_model, inputs))
 
 # %% [markdown]
-# Com uma taxa só, embeddings e atalhos ficam perto de 10%. A atenção dá exatamente o mesmo
-# resultado da seção 4, porque a taxa dela é 0,10 nas duas configurações (e a semente é a
+# Com uma taxa só, embeddings e atalhos ficam perto de 25%. A atenção dá exatamente o mesmo
+# resultado da seção 4, porque a taxa dela é 0,25 nas duas configurações (e a semente é a
 # mesma). Separar as taxas permite regularizar mais onde convém:
 # por exemplo, dropout forte nos atalhos e fraco nos embeddings, como na configuração da lista.
 #

@@ -71,7 +71,7 @@ print("forma dos logits da última posição:", last_logits.shape)
 # *t* + 1, e o que queremos é o token **depois** de "am". Os outros três vetores preveem
 # tokens que já conhecemos.
 #
-# A **softmax** transforma os 50257 logits em probabilidades: eleva *e* a cada logit (tudo
+# A **softmax** transforma os 50.257 logits em probabilidades: eleva *e* a cada logit (tudo
 # fica positivo, e a ordem se mantém) e divide pela soma (tudo passa a somar 1):
 #
 # $$p_i = \frac{e^{z_i}}{\sum_j e^{z_j}}$$
@@ -85,7 +85,7 @@ print("próximo token:", next_id.item(), repr(tokenizer.decode([next_id.item()])
 print("argmax dos logits dá o mesmo:", torch.argmax(last_logits, dim=-1).item())
 
 # %% [markdown]
-# O token mais provável é o 27018, `' Feature'` (com o espaço na frente). Como a softmax preserva a ordem, o maior
+# O token mais provável é o de ID 27018, `' Feature'` (com o espaço na frente). Como a softmax preserva a ordem, o maior
 # logit e a maior probabilidade são do mesmo token: para a escolha gulosa, a softmax nem seria
 # necessária. Ela importa quando queremos **sortear** o próximo token de acordo com as
 # probabilidades, em vez de pegar sempre o maior.
@@ -121,7 +121,7 @@ plt.show()
 
 # %% [markdown]
 # Mesmo o token favorito tem probabilidade de cerca de 0,0002, só umas 10 vezes a de um
-# sorteio uniforme entre os 50257 tokens. O modelo não foi treinado: seus pesos são aleatórios
+# sorteio uniforme entre os 50.257 tokens. O modelo não foi treinado: seus pesos são aleatórios
 # e ele praticamente não tem preferência. Depois do treino, a mesma figura mostra poucos
 # tokens com quase toda a probabilidade.
 
@@ -131,6 +131,15 @@ plt.show()
 # Agora é só repetir o passo, acrescentando cada token escolhido ao fim da sequência. Antes de
 # cada passo, a sequência é cortada aos últimos `context_size` tokens, porque o modelo só tem
 # embeddings posicionais para `context_length` posições.
+
+# %%
+from gptlab_helpers.figures import draw_generation_loop
+
+draw_generation_loop(context_size=GPT_CONFIG_124M["context_length"])
+plt.show()
+
+# %% [markdown]
+# Em código, cada volta do laço é uma linha do diagrama:
 
 
 # %%

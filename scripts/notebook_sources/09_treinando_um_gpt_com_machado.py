@@ -132,8 +132,8 @@ for row in range(2):
     print(f"x: {tokenizer.decode(x[row])!r}\ny: {tokenizer.decode(y[row])!r}")
 
 # %% [markdown]
-# `x` e `y` têm forma `(2, 16)`: 2 janelas de 16 caracteres, e cada `y` é o seu `x` andado de
-# um caractere. Uma janela só ensina 16 previsões de uma vez, cada uma com um contexto maior:
+# `x` e `y` têm forma `(2, 16)`: 2 janelas de 16 caracteres, e cada `y` é o seu `x` deslocado
+# de uma posição. Uma janela só ensina 16 previsões de uma vez, cada uma com um contexto maior:
 
 # %%
 for t in range(6):
@@ -147,7 +147,7 @@ for t in range(6):
 # ## 5. O modelo
 #
 # É o `GPTModel` das aulas, sem mudar uma linha: só a configuração é outra. O GPT-2 da aula tem
-# 768 dimensões e 12 blocos; aqui usamos uma versão de bolso que cabe numa CPU:
+# 768 dimensões e 12 blocos; aqui usamos uma versão reduzida, que cabe numa CPU:
 
 # %%
 from gptlab_helpers import GPTModel
@@ -250,12 +250,19 @@ history = train(
 # ## 7. A curva de perda
 #
 # `history` guarda, para cada avaliação, o passo, os segundos, os tokens vistos e as duas perdas.
-# As linhas cinzentas marcam os resultados de CPU do GPTLab:
+# As linhas cinzentas marcam os resultados de CPU do GPTLab. Cuidado ao lê-las: são só **níveis
+# de perda**. O GPTLab chegou a eles depois de 5.000 e 10.000 iterações da receita **dele**
+# (outro tamanho de lote, outro contexto, outra taxa de aprendizado), e não nos passos do eixo x
+# deste gráfico; a legenda diz isso em cada linha.
 
 # %%
 from gptlab_helpers.plots import plot_losses
 
-plot_losses(history, reference={"GPTLab, 5.000 iterações": 2.02, "GPTLab, 10.000 iterações": 1.87})
+gptlab_levels = {
+    "GPTLab, após 5.000 iterações da receita dele": 2.02,
+    "GPTLab, após 10.000 iterações da receita dele": 1.87,
+}
+plot_losses(history, reference=gptlab_levels)
 plt.show()
 
 # %%
@@ -329,7 +336,19 @@ print(complete(temperature=0.0))
 # %% [markdown]
 # Com temperatura, o próximo caractere é **sorteado** das probabilidades (divididas pela
 # temperatura antes da softmax), e o texto sai do laço. Temperatura 0,5 fica perto da escolha
-# gulosa, 0,9 é o valor que o GPTLab preferiu, e 2,0 achata as probabilidades:
+# gulosa, 0,9 é o valor que o GPTLab preferiu, e 2,0 achata as probabilidades. O gráfico mostra
+# o efeito na distribuição do próximo caractere depois de "A figura é poétic", com os mesmos 12
+# caracteres em cada painel:
+
+# %%
+from gptlab_helpers.plots import plot_next_token_probabilities
+
+plot_next_token_probabilities(model, tokenizer, "A figura é poétic", temperatures=(0.5, 0.9, 2.0))
+plt.show()
+
+# %% [markdown]
+# Com 0,5 a probabilidade se concentra ainda mais no favorito; com 2,0 ela se espalha pelos
+# outros caracteres. Agora o texto gerado com cada uma:
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -378,7 +397,8 @@ print(complete(temperature=2.0, top_k=5))
 #
 # **Por que aqui 90 s bastam e o GPTLab levou 14 minutos para chegar a 2,02?**
 # O modelo tem o mesmo tamanho; mudam as escolhas de treino. A taxa de aprendizado é 20 vezes
-# maior (6e-3 em vez de 3e-4), com aquecimento, cosseno e corte do gradiente para não desandar;
+# maior (6e-3 em vez de 3e-4), com aquecimento, cosseno e corte do gradiente para o treino não
+# divergir;
 # as janelas têm 64 caracteres em vez de 32 (mais contexto para cada previsão); não há dropout;
 # a atenção, a LayerNorm e a GELU usam kernels fundidos; e as avaliações são baratas (as mesmas
 # 640 janelas a cada 100 passos, em lotes de 128, enquanto o treino do GPTLab gasta metade do

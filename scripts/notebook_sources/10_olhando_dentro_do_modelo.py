@@ -156,8 +156,10 @@ for name, m in [("antes", untrained), ("depois", model)]:
 #
 # Em cada bloco, cada cabeça de atenção decide, para cada posição, quanto olhar para cada
 # posição anterior. `plot_attention_heads` desenha esses pesos para a última camada e a frase
-# "A figura é poética": a linha de um caractere mostra para onde ele olha (cada linha soma 1), e
-# tudo acima da diagonal é zero por causa da máscara causal.
+# "A figura é poética". As camadas são contadas a partir de 0, como os índices de
+# `model.trf_blocks`: o modelo tem 4, e a última é a **camada 3**. Nos rótulos, `␣` é o espaço.
+# A linha de um caractere mostra para onde ele olha (cada linha soma 1), e tudo acima da
+# diagonal é zero por causa da máscara causal.
 
 # %%
 from gptlab_helpers.plots import plot_attention_heads
@@ -189,7 +191,7 @@ plt.show()
 
 # %% [markdown]
 # Com temperatura 0,5 a distribuição fica mais pontuda (o favorito ganha ainda mais); com 2,0,
-# mais achatada (os azarões ganham chance). Há duas maneiras de escolher:
+# mais achatada (os caracteres menos prováveis ganham chance). Há duas maneiras de escolher:
 #
 # - `torch.argmax(probas)`: sempre o mais provável. Determinístico.
 # - `torch.multinomial(probas, 1)`: um sorteio em que cada caractere sai com a sua probabilidade.
@@ -246,7 +248,8 @@ for name, temperature in [("argmax", 0.0), ("multinomial", 1.0)]:
 # iterações?**
 # A ordem das posições só é aprendida quando o modelo usa bem o contexto; com taxa de aprendizado
 # baixa e poucos passos, as linhas de `pos_emb` quase não saem do sorteio inicial. Com o treino
-# mais eficiente do notebook 09, o padrão aparece em segundos.
+# mais eficiente do notebook 09, 90 s bastam para o padrão **começar** a aparecer: ainda fraco,
+# como mostram o gráfico e as similaridades da seção 3, e mais nítido a cada minuto de treino.
 #
 # **Os pesos de atenção dizem o que o modelo "pensa"?**
 # Dizem de onde cada cabeça copia informação, não por quê. Eles são um bom ponto de partida para

@@ -63,6 +63,16 @@ print([bpe.decode_single_token_bytes(i) for i in bpe.encode(sentence)])
 # GPT-2 foi treinado com texto em inglês, e as letras acentuadas pagam o preço: em UTF-8, "é"
 # ocupa dois bytes, `b'\xc3\xa9'`, e "heroína" vira `b' hero'` + `b'\xc3\xad'` + `b'na'`.
 #
+# Nesta frase cada letra acentuada ainda cabe num token. Com letras mais raras no inglês, nem
+# isso: os dois bytes de "õ" e de "Ó" caem em tokens separados.
+
+# %%
+for word in ["põe", "corações", "Ó"]:
+    print(f"{word!r}: {[bpe.decode_single_token_bytes(i) for i in bpe.encode(word)]}")
+
+# %% [markdown]
+# Em "põe", o "õ" vira `b'\xc3'` + `b'\xb5'`: nenhum dos dois tokens é, sozinho, um caractere.
+#
 # E no corpus inteiro?
 
 # %%
@@ -166,8 +176,8 @@ for name, tokenizer in tokenizers.items():
 # %% [markdown]
 # O mesmo modelo fica muito mais lento com o BPE (o número exato depende da máquina): quase todo o
 # tempo vai para a cabeça de saída de 64 × 50.257 e para a softmax sobre 50.257 logits. Os
-# logits ocupam memória na mesma proporção: 8 × 64 × 50.257 números de 4 bytes são 103 MB, contra
-# 0,2 MB com caracteres. Por isso o GPTLab treinou o modelo BPE só na GPU (36 minutos numa GTX 1050
+# logits ocupam memória na mesma proporção: 8 × 64 × 50.257 números de 4 bytes são 98 MB, contra
+# 0,22 MB com caracteres (com 1 MB = 1024 × 1024 bytes, a convenção da aula 05 e dos exercícios). Por isso o GPTLab treinou o modelo BPE só na GPU (36 minutos numa GTX 1050
 # Ti).
 #
 # **A perda começa em outro lugar.** Sem treino, a perda é cerca de ln(tamanho do vocabulário):
@@ -214,13 +224,16 @@ print("modelo de caracteres do GPTLab: 1.44 nats/caractere")
 # %% [markdown]
 # ## Perguntas frequentes
 #
-# **Por que o BPE corta "é" em dois?**
-# O BPE do GPT-2 trabalha com bytes, e em UTF-8 as letras acentuadas ocupam dois bytes. Como o
-# vocabulário foi aprendido com texto em inglês, a junção dos dois bytes de "é" com as letras
-# vizinhas raramente virou um token, e sobra o "é" sozinho ou até partido.
+# **Por que o BPE às vezes corta uma letra acentuada em dois?**
+# O BPE do GPT-2 trabalha com bytes, e em UTF-8 as letras acentuadas ocupam dois bytes. O
+# vocabulário foi aprendido com texto em inglês: letras que aparecem bastante nele, como "é",
+# ganharam um token para os seus dois bytes (`b'\xc3\xa9'`), mas raramente um token junto com
+# as letras vizinhas. Letras raras no inglês, como "õ", nem isso: em "põe" os dois bytes do "õ"
+# ficam em tokens separados (seção 2).
 #
 # **Um token BPE sozinho pode não ser um texto válido?**
-# Pode. `b'\xc3'` sozinho não é um caractere UTF-8; só junto com o byte seguinte vira "é". Por
+# Pode. `b'\xc3'` sozinho não é um caractere UTF-8; só junto com o byte seguinte (`b'\xb5'`)
+# vira "õ". Por
 # isso mostramos os pedaços como bytes e decodificamos sempre a sequência inteira.
 #
 # **Por que não treinar um BPE em português?**

@@ -6,7 +6,7 @@
 # # Exercícios 01 · A arquitetura de um GPT
 #
 # Antes de implementar as peças do GPT, vale saber de cor o caminho dos dados: IDs de tokens
-# viram vetores, atravessam os blocos e saem como logits, um escore por palavra do
+# viram vetores, atravessam os blocos e saem como logits, um escore por token do
 # vocabulário. Estes exercícios treinam esse caminho no esqueleto da aula 01.
 #
 # ## Objetivos de aprendizagem
@@ -14,7 +14,7 @@
 # - Prever a forma dos logits para qualquer lote.
 # - Escrever o `forward` do esqueleto do GPT: embeddings de tokens e de posições, dropout,
 #   blocos, normalização e cabeça de saída.
-# - Explicar o que representam os 50257 números de cada posição.
+# - Explicar o que representam os 50.257 números de cada posição.
 #
 # **Como funciona:** escreva nas células marcadas e execute a célula `qN.check()` logo abaixo;
 # ela diz se está certo e, se não, o que olhar. `qN.hint()` dá uma dica e `qN.solution()`
@@ -24,7 +24,7 @@
 import torch
 import torch.nn as nn
 
-from gptlab_helpers import GPT_CONFIG_124M, SimpleLayerNorm, SimpleTransformerBlock, get_tokenizer
+from gptlab_helpers import GPT_CONFIG_124M, DummyLayerNorm, DummyTransformerBlock, get_tokenizer
 from gptlab_helpers.checks.lesson01 import q1, q2, q3
 
 # %% [markdown]
@@ -47,7 +47,7 @@ print(f"números no tensor: {n_logits:,}")
 q1.check()
 
 # %% [markdown] tags=["solucao"]
-# São 3 × 7 = 21 posições e, em cada uma, 50257 logits: 1.055.397 números. O `emb_dim` (768)
+# São 3 × 7 = 21 posições e, em cada uma, 50.257 logits: 1.055.397 números. O `emb_dim` (768)
 # não aparece na saída: ele é o tamanho dos vetores *dentro* do modelo, e a cabeça de saída os
 # projeta de volta para o tamanho do vocabulário.
 
@@ -55,19 +55,21 @@ q1.check()
 # ## Exercício 2 · O forward do esqueleto
 #
 # O `__init__` abaixo já cria as peças (os blocos e a normalização são os lugares reservados
-# do pacote, que devolvem a entrada). Escreva o `forward`: embedding dos tokens, mais o
-# embedding das posições `0, 1, ..., T-1`, dropout, blocos, normalização final e cabeça de saída.
+# do pacote, que devolvem a entrada). A classe tem o nome da aula 01, `DummyGPTModel` (nos
+# slides do curso, `SimpleGPTModel`: a conferência aceita os dois nomes). Escreva o `forward`:
+# embedding dos tokens, mais o embedding das posições `0, 1, ..., T-1`, dropout, blocos,
+# normalização final e cabeça de saída.
 
 
 # %%
-class SimpleGPTModel(nn.Module):
+class DummyGPTModel(nn.Module):
     def __init__(self, cfg):
         super().__init__()
         self.tok_emb = nn.Embedding(cfg["vocab_size"], cfg["emb_dim"])
         self.pos_emb = nn.Embedding(cfg["context_length"], cfg["emb_dim"])
         self.drop_emb = nn.Dropout(cfg["drop_rate"])
-        self.trf_blocks = nn.Sequential(*[SimpleTransformerBlock(cfg) for _ in range(cfg["n_layers"])])
-        self.final_norm = SimpleLayerNorm(cfg["emb_dim"])
+        self.trf_blocks = nn.Sequential(*[DummyTransformerBlock(cfg) for _ in range(cfg["n_layers"])])
+        self.final_norm = DummyLayerNorm(cfg["emb_dim"])
         self.out_head = nn.Linear(cfg["emb_dim"], cfg["vocab_size"], bias=False)
 
     def forward(self, in_idx):
@@ -95,7 +97,7 @@ tokenizer = get_tokenizer("gpt2")
 batch = torch.tensor([tokenizer.encode("Every effort moves you"), tokenizer.encode("Every day holds a")])
 
 torch.manual_seed(123)
-model = SimpleGPTModel(GPT_CONFIG_124M)
+model = DummyGPTModel(GPT_CONFIG_124M)
 logits = model(batch)
 print("forma:", logits.shape)
 print(logits[0, 0, :3])
@@ -109,10 +111,10 @@ print(logits[0, 0, :3])
 # primeira posição são os da aula.
 
 # %% [markdown]
-# ## Exercício 3 · Para que 50257 números?
+# ## Exercício 3 · Para que 50.257 números?
 #
 # Explique em `explanation`, com suas palavras (pelo menos 15 palavras): o que representa cada
-# um dos 50257 números que o modelo devolve para uma posição, e como eles servem para escolher o
+# um dos 50.257 números que o modelo devolve para uma posição, e como eles servem para escolher o
 # próximo token?
 
 # %%

@@ -71,7 +71,7 @@ print("variâncias:", out_ln.var(dim=-1, unbiased=False).detach())
 # %% [markdown]
 # Os valores são os da aula (`0.5528, 1.0693, ...`). A média da primeira linha sai da ordem
 # de 1e-8, e não 0 exato, por arredondamento de ponto flutuante; a variância fica 1 até a
-# quarta casa (o `eps` no denominador a deixa um fio abaixo de 1).
+# quarta casa (o `eps` no denominador a deixa ligeiramente abaixo de 1).
 
 # %% [markdown]
 # ## Exercício 2 · Quanto pesam as LayerNorms

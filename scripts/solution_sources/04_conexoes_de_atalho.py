@@ -31,11 +31,12 @@ from gptlab_helpers.checks.lesson04 import q1, q2, q3
 #
 # A rede tem 5 camadas `Linear + GELU`. Complete o `forward`: passe `x` por cada camada e, se
 # `use_shortcut` for verdadeiro **e** a saída tiver a mesma forma da entrada, some as duas;
-# caso contrário, siga só com a saída.
+# caso contrário, siga só com a saída. A classe tem o nome da aula 04, `ExampleDeepNeuralNetwork`
+# (nos slides do curso, `SimpleDeepNeuralNetwork`: a conferência aceita os dois nomes).
 
 
 # %%
-class SimpleDeepNeuralNetwork(nn.Module):
+class ExampleDeepNeuralNetwork(nn.Module):
     def __init__(self, layer_sizes, use_shortcut):
         super().__init__()
         self.use_shortcut = use_shortcut
@@ -68,9 +69,9 @@ layer_sizes = [3, 3, 3, 3, 3, 1]
 sample_input = torch.tensor([[1.0, 0.0, -1.0]])
 
 torch.manual_seed(123)
-model_without_shortcut = SimpleDeepNeuralNetwork(layer_sizes, use_shortcut=False)
+model_without_shortcut = ExampleDeepNeuralNetwork(layer_sizes, use_shortcut=False)
 torch.manual_seed(123)
-model_with_shortcut = SimpleDeepNeuralNetwork(layer_sizes, use_shortcut=True)
+model_with_shortcut = ExampleDeepNeuralNetwork(layer_sizes, use_shortcut=True)
 
 for label, model in (("sem atalho", model_without_shortcut), ("com atalho", model_with_shortcut)):
     means = gradient_means(model, sample_input)

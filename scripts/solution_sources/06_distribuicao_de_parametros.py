@@ -6,9 +6,9 @@
 # # Exercícios 06 · Distribuição de parâmetros
 #
 # Um GPT é uma camada de embeddings, uma pilha de blocos transformer (cada um com atenção e
-# feed-forward) e uma camada linear de saída. Quanto de cada coisa? Aqui você recria o modelo
-# da aula 05 com as suas próprias classes, conta os parâmetros de cada parte e depois faz
-# o GPT-2 crescer até o tamanho XL mudando só a configuração.
+# feed-forward) e uma cabeça de saída (`out_head`, uma camada linear). Quanto de cada coisa?
+# Aqui você recria o modelo da aula 05 com as suas próprias classes, conta os parâmetros de cada
+# parte e depois faz o GPT-2 crescer até o tamanho XL mudando só a configuração.
 #
 # ## Objetivos de aprendizagem
 #
@@ -188,7 +188,7 @@ model = GPTModel(GPT_CONFIG_124M)
 # | `emb_params_count` | a camada de embedding: **tokens + posições** (`tok_emb` e `pos_emb`) |
 # | `att_params_count` | os módulos de atenção (`att`) dos 12 blocos |
 # | `ff_params_count` | as redes feed-forward (`ff`) dos 12 blocos |
-# | `output_params_count` | a camada de saída (`out_head`) |
+# | `output_params_count` | a cabeça de saída (`out_head`) |
 #
 # As LayerNorms (`norm1`, `norm2` e `final_norm`) não entram em nenhum dos quatro grupos.
 # `model.named_parameters()` dá o nome e o tensor de cada parâmetro; `p.numel()` conta os
@@ -223,13 +223,13 @@ q2.check()
 # %% [markdown] tags=["solucao"]
 # Lendo os números:
 #
-# - **Embedding, 39.383.808**: 50257 × 768 = 38.597.376 do embedding de tokens mais
+# - **Embedding, 39.383.808**: 50.257 × 768 = 38.597.376 do embedding de tokens mais
 #   1024 × 768 = 786.432 do posicional.
 # - **Atenção, 28.320.768**: por bloco, quatro matrizes 768 × 768 (query, key, value e `out_proj`)
 #   e o bias de 768 do `out_proj`, isto é, 2.360.064; vezes 12 blocos.
 # - **Feed-forward, 56.669.184**: por bloco, 768 × 3072 + 3072 e 3072 × 768 + 768, isto é,
 #   4.722.432, o dobro da atenção; vezes 12.
-# - **Saída, 38.597.376**: a matriz 768 × 50257, sem bias; o mesmo tamanho do embedding de tokens.
+# - **Saída, 38.597.376**: a matriz 768 × 50.257, sem bias; o mesmo tamanho do embedding de tokens.
 #
 # Os quatro somam 162.971.136; os 38.400 que faltam para 163.009.536 são das LayerNorms.
 

@@ -71,7 +71,8 @@ print("texto:", tokenizer.decode(out.squeeze(0).tolist()))
 
 # %% [markdown]
 # Os 4 IDs do contexto seguidos de 6 novos, e o texto da aula: "Hello, I am Featureiman
-# Byeswickattribute argue". As palavras existem, mas a frase não faz sentido.
+# Byeswickattribute argue". Nem são palavras: são pedaços de tokens BPE colados ao acaso
+# (" Feature" + "iman", " Bye" + "swick" + "attribute"), e a frase não faz sentido.
 
 # %% [markdown]
 # ## Exercício 2 · O que o modelo vê a cada passo
