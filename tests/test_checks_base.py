@@ -21,7 +21,7 @@ RIGHT_COUNTS = {
 
 
 def test_exercise_sets_cover_lessons_01_to_08_and_next_steps_in_order():
-    assert list(EXERCISE_SETS) == [f"{n:02d}" for n in range(1, 9)] + ["13"]
+    assert list(EXERCISE_SETS) == [f"{n:02d}" for n in range(1, 9)] + ["12", "13", "14"]
     all_ids = []
     for lesson, exercises in EXERCISE_SETS.items():
         assert len(exercises) >= 2

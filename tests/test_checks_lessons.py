@@ -366,4 +366,4 @@ def test_13_modern_block_parameters():
 
 def test_13_why_gqa_is_an_open_answer():
     text = "Com menos cabeças de key e value, o cache de keys e values de cada token fica quatro vezes menor."
-    assert_result(lesson13.q4.evaluate({"explanation": text}), "correct", 1.0, "registrada")
+    assert_result(lesson13.q4.evaluate({"explanation": text}), "review", 0.0, "registrada")
