@@ -126,7 +126,8 @@ def test_a_corpus_that_cannot_be_downloaded_is_explained(tmp_path, capsys, monke
     def no_internet(url, *args, **kwargs):
         raise OSError("sem rede")
 
-    monkeypatch.setattr(corpus, "find_local_copy", lambda *args: None)  # como se nunca tivesse sido baixado
+    empty = tmp_path / "corpus"  # uma pasta de corpus sem o texto: como se nunca tivesse sido baixado
+    monkeypatch.setattr(corpus, "default_corpus_dir", lambda: empty)
     monkeypatch.setattr(corpus, "download", no_internet)
     code, out, err = run_cli(capsys, "shakespeare", "--checkpoint", tmp_path / "m.pt")
     assert code == 2 and "Traceback" not in err
