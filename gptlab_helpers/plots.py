@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from sklearn.manifold import TSNE
 
-from .checks.base import format_decimal
+from .formatting import format_decimal
 from .generation import next_token_probabilities
 
 CATEGORY_COLORS = {

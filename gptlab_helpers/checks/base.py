@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import torch
 
+from ..formatting import format_decimal, format_general, format_int  # noqa: F401 (usados pelas conferências)
 from ..grading.status import EXERCISE_LABELS, ExerciseStatus
 
 CORRECT = ExerciseStatus.CORRECT
@@ -240,18 +241,3 @@ def run_quietly(function, *args, **kwargs):
 def count_words(text):
     """Quantas palavras tem um texto (sequências separadas por espaço com alguma letra)."""
     return sum(1 for word in str(text).split() if any(char.isalpha() for char in word))
-
-
-def format_decimal(value, digits=1):
-    """Um número com vírgula decimal e ponto de milhar, como em português: 3197.56 -> '3.197,56'."""
-    return f"{value:,.{digits}f}".replace(",", "_").replace(".", ",").replace("_", ".")
-
-
-def format_general(value):
-    """Um número em notação compacta (`:g`), com vírgula decimal: 0.000123 -> '0,000123'."""
-    return f"{value:g}".replace(".", ",")
-
-
-def format_int(value):
-    """Um inteiro com ponto de milhar, como se escreve em português: 786432 -> '786.432'."""
-    return f"{int(value):,}".replace(",", ".")
