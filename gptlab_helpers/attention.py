@@ -56,9 +56,11 @@ class MultiHeadAttention(nn.Module):
             context = self.sdpa_context(queries, keys, values, offset)
         else:
             attn_scores = queries @ keys.transpose(2, 3)  # (B, H, T_novo, T_total)
-            # as linhas da máscara das posições offset..offset+T_novo-1; sem cache, [:T, :T]
-            causal_mask = self.mask[offset : offset + num_tokens, : keys.shape[2]].bool()
-            attn_scores.masked_fill_(causal_mask, -torch.inf)  # o futuro fica invisível
+            if layer_cache is None or num_tokens > 1:
+                # as linhas da máscara das posições offset..offset+T_novo-1; sem cache, [:T, :T].
+                # Um token novo só tem o passado à frente: a linha dele não esconde nada.
+                causal_mask = self.mask[offset : offset + num_tokens, : keys.shape[2]].bool()
+                attn_scores.masked_fill_(causal_mask, -torch.inf)  # o futuro fica invisível
             # dividir por sqrt(head_dim) mantém a softmax longe da saturação
             attn_weights = torch.softmax(attn_scores / keys.shape[-1] ** 0.5, dim=-1)
             attn_weights = self.dropout(attn_weights)
