@@ -114,14 +114,23 @@ def train_norm_variants(cfg, train_ids, val_ids, warmups, positions=NORM_POSITIO
 
 
 def plot_norm_variant_losses(histories, ax=None, title="Perda de validação: posição da norma e aquecimento"):
-    """Curvas de perda de validação de `train_norm_variants` (tracejado = sem aquecimento)."""
+    """Curvas de perda de validação de `train_norm_variants` (tracejado = sem aquecimento).
+
+    O eixo vertical vai até um pouco acima da perda inicial: um treino que divergiu (perda de
+    bilhões, ou nan) sai pelo alto do gráfico em vez de achatar as outras curvas, e a legenda
+    diz "divergiu".
+    """
     ax = new_axes(ax, figsize=(8, 4))
     colors = dict(zip(NORM_POSITIONS, plt.rcParams["axes.prop_cycle"].by_key()["color"]))
+    initial = max(history["val_loss"][0] for history in histories.values())
     for (position, warmup), history in histories.items():
         label = f"{POSITION_LABELS[position]}, " + (f"aquecimento {warmup}" if warmup else "sem aquecimento")
+        if diverged(history, history["val_loss"][0]):
+            label += " (divergiu)"
         # nan e inf não aparecem num gráfico: a curva de um treino que divergiu só para
         losses = [loss if math.isfinite(loss) else float("nan") for loss in history["val_loss"]]
         ax.plot(history["step"], losses, "-" if warmup else "--", color=colors[position], label=label)
+    ax.set_ylim(0, initial + 1.0)
     ax.set_title(title)
     ax.set_xlabel("passo de treino")
     ax.set_ylabel("perda de validação (nats)")

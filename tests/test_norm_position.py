@@ -147,3 +147,23 @@ def test_train_norm_variants_returns_one_history_per_variant(tiny_cfg):
         assert history["step"] == [0, 2, 4]
         assert history["wall_seconds"] > 0
     assert histories[("pre", 0)]["val_loss"] != histories[("post", 0)]["val_loss"]
+
+
+def test_loss_plot_keeps_a_diverged_run_from_flattening_the_others():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from gptlab_helpers.norm_experiments import plot_gradient_norms, plot_norm_variant_losses
+
+    histories = {
+        ("pre", 20): {"step": [0, 10, 20], "val_loss": [4.9, 3.0, 2.5]},
+        ("none", 0): {"step": [0, 10, 20], "val_loss": [5.1, 7e8, float("nan")]},
+    }
+    ax = plot_norm_variant_losses(histories)
+    labels = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert labels == ["Pre-LN, aquecimento 20", "sem norma, sem aquecimento (divergiu)"]
+    assert ax.get_ylim() == (0, 6.1)
+    assert ax.get_title() and ax.get_xlabel() == "passo de treino"
+    ax = plot_gradient_norms({("pre", 2): [0.3, 0.2], ("post", 2): [0.5, 0.6]})
+    assert ax.get_yscale() == "log" and len(ax.get_lines()) == 2
+    assert ax.get_ylabel() == "norma L2 do gradiente"

@@ -161,15 +161,14 @@ plt.show()
 # Como ler a tabela (as colunas são a norma no primeiro bloco, no último, a média e a razão
 # último/primeiro):
 #
-# - **Pre-LN**: as normas quase não mudam de bloco para bloco nem com a profundidade, e ficam
-#   um pouco menores com mais blocos. Nenhum bloco recebe um gradiente desproporcional.
-# - **Post-LN**: o gradiente de cada bloco é quase o dobro do Pre-LN com 4 blocos e cresce
-#   com a profundidade (de 24 blocos, o maior). Cada LayerNorm do caminho divide o gradiente
-#   pelo desvio padrão que ela normalizou, e no Post-LN o caminho até qualquer bloco passa por
-#   várias delas.
-# - **Sem norma**: com 24 blocos o gradiente é dezenas de vezes o do Pre-LN, e a própria perda
-#   inicial já é muito maior que ln(115) ≈ 4,74: sem nada que controle a escala, o fluxo
-#   residual cresce bloco a bloco e os logits ficam enormes.
+# - **Pre-LN**: as normas ficam entre 0,3 e 0,4 em qualquer bloco e em qualquer profundidade.
+#   Nenhum bloco recebe um gradiente desproporcional, e empilhar mais blocos não muda a escala.
+# - **Post-LN**: cada bloco recebe cerca de 1,6 vez o gradiente do Pre-LN com 4 blocos, e a
+#   diferença cresce com a profundidade (mais que o dobro com 24 blocos). No Post-LN o gradiente
+#   que chega a um bloco passou pelas LayerNorms de todos os blocos seguintes, também no atalho.
+# - **Sem norma**: com 4 blocos o gradiente já passa de 2,5 vezes o do Pre-LN, e com 24 blocos é
+#   dezenas de vezes maior. Sem nada que controle a escala, o fluxo residual cresce bloco a bloco
+#   e os logits ficam enormes.
 #
 # Xiong et al. (2020) mostram, para o transformer com a inicialização de Xavier, que no
 # Post-LN o gradiente dos parâmetros perto da saída é grande e não diminui com a profundidade,
@@ -224,9 +223,29 @@ print(f"{'posição':<11}{'aquecimento':>12}{'perda final':>13}{'divergiu?':>11}
 for (position, warmup), history in histories.items():
     verdict = "sim" if diverged(history, initial_loss) else "não"
     final = history["val_loss"][-1]
+    final = f"{final:.3f}" if final < 1e4 else f"{final:.1e}"  # um treino que divergiu chega a bilhões
     print(
-        f"{POSITION_LABELS[position]:<11}{warmup:>12}{final:>13.3f}{verdict:>11}{history['wall_seconds']:>7.1f}s"
+        f"{POSITION_LABELS[position]:<11}{warmup:>12}{final:>13}{verdict:>11}{history['wall_seconds']:>7.1f}s"
     )
+
+# %% [markdown]
+# O que a execução que gerou este notebook mostrou (numa CPU de 2 núcleos, taxa 0,03, 60 passos):
+#
+# - **Só um treino divergiu**: sem norma e sem aquecimento. A perda de validação passou de 3
+#   bilhões: os primeiros passos, já com a taxa cheia, fizeram a escala do fluxo residual
+#   explodir, e nada no modelo a traz de volta.
+# - **O Post-LN não divergiu, mas empacou**, com e sem aquecimento: terminou perto de 3,1. Um
+#   modelo que só conhecesse a frequência de cada caractere no texto de treino (sem olhar o
+#   contexto) teria perda 3,12 na validação: o Post-LN aprendeu quais letras são comuns e
+#   parou aí. Vinte passos de aquecimento até a taxa 0,03 não bastaram.
+# - **O Pre-LN aprendeu nos dois casos** (2,58 com aquecimento e 2,69 sem): o aquecimento ajuda
+#   um pouco, mas não é condição para o treino andar.
+# - **Sem norma e com aquecimento**, o modelo de 4 blocos treinou (2,55, o melhor dos seis em 60
+#   passos): com poucos blocos a escala ainda não explodiu, e o aquecimento evitou os passos
+#   grandes enquanto os pesos eram aleatórios. A seção 3 mostra por que isso piora com mais
+#   blocos: com 24, o gradiente sem norma é dezenas de vezes o do Pre-LN.
+#
+# As perdas exatas podem mudar um pouco em outra máquina.
 
 # %% [markdown]
 # ## 5. O que os artigos dizem
@@ -247,9 +266,11 @@ for (position, warmup), history in histories.items():
 #   aquecimento e mais depressa.
 #
 # O nosso experimento, num modelo de 4 blocos na CPU, é pequeno perto dos deles, mas mostra as
-# mesmas forças: o Post-LN tem gradientes maiores desde o início e é quem mais sofre quando a
-# taxa alta chega sem aquecimento; sem normalização nenhuma, a escala do fluxo residual fica
-# sem controle. Com mais blocos (troque `n_layers` no `CHAR_GPT_CONFIG`) a diferença aumenta.
+# mesmas forças: o Post-LN tem gradientes maiores desde o início e, com uma taxa alta, não saiu
+# do lugar em 60 passos, com ou sem um aquecimento curto; o Pre-LN treinou com e sem
+# aquecimento; sem normalização nenhuma, a escala fica por conta do aquecimento e, sem ele, o
+# treino explode. Com mais blocos (troque `n_layers` no `CHAR_GPT_CONFIG`) as diferenças
+# aumentam.
 
 # %% [markdown]
 # ## 6. A versão do pacote
