@@ -233,6 +233,10 @@ def leaked_answers(lesson):
         return number_forms(lesson12.reference_norms("post")[0], 3) | number_forms(
             lesson12.reference_norms("pre")[0], 3
         )
+    if lesson == "13":
+        cfg = lesson13.MODERN_BLOCK_CONFIG
+        attention, feed_forward = attention_parameters(cfg), feed_forward_parameters(cfg)
+        return number_forms(attention) | number_forms(feed_forward)
     if lesson == "14":
         top_probability = lesson14.expected_top_k()[1][0]
         return number_forms(top_probability, 3) | number_forms(top_probability, 4)
