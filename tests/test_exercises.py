@@ -16,6 +16,8 @@ import torch
 from nbclient import NotebookClient
 
 from gptlab_helpers.analysis import (
+    attention_parameters,
+    feed_forward_parameters,
     model_size_mb,
     parameter_breakdown_from_config,
 )
@@ -29,6 +31,7 @@ from gptlab_helpers.checks import (
     lesson07,
     lesson08,
     lesson12,
+    lesson13,
     lesson14,
 )
 from gptlab_helpers.checks.kinds import ExplanationExercise
