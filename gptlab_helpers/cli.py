@@ -21,7 +21,12 @@ ARGPARSE_MESSAGES = (
 
 
 class PortugueseParser(argparse.ArgumentParser):
-    """ArgumentParser com as mensagens (uso e erros) em português."""
+    """ArgumentParser com as mensagens (uso, ajuda e erros) em português."""
+
+    def __init__(self, *args, add_help=True, **kwargs):
+        super().__init__(*args, add_help=False, **kwargs)
+        if add_help:
+            self.add_argument("-h", "--help", action="help", help="mostra esta ajuda e sai")
 
     def error(self, message):
         for pattern, replacement in ARGPARSE_MESSAGES:
@@ -33,7 +38,8 @@ class PortugueseParser(argparse.ArgumentParser):
         return super().format_usage().replace("usage:", "uso:", 1)
 
     def format_help(self):
-        return super().format_help().replace("usage:", "uso:", 1)
+        text = super().format_help().replace("usage:", "uso:", 1)
+        return text.replace("\npositional arguments:", "\nargumentos:").replace("\noptions:", "\nopções:")
 
 
 def whole_number(text):

@@ -21,7 +21,6 @@ ficam sem executar, pois têm lacunas para o aluno).
 Código só de quem mantém o material (precisa do repositório inteiro, não vai para o Colab).
 """
 
-import argparse
 import os
 import time
 from pathlib import Path
@@ -30,6 +29,8 @@ import jupytext
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
+
+from ..cli import PortugueseParser
 
 try:
     import tomllib
@@ -306,7 +307,7 @@ def build_exercises(only, execute, timeout):
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(
+    parser = PortugueseParser(
         description="Gera e executa os notebooks do GPTLab (aulas, exercícios e soluções)."
     )
     parser.add_argument(

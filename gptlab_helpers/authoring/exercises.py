@@ -40,7 +40,6 @@ dela, deixe antes uma ponte neutra sem a tag ("Depois de acertar, compare ...").
 As células que conferem (`q1.check()`) dizem a que exercício pertencem os trechos acima delas.
 """
 
-import argparse
 import ast
 import copy
 import shutil
@@ -51,6 +50,7 @@ from pathlib import Path
 
 import nbformat
 
+from ..cli import PortugueseParser
 from ..conventions import (
     CHECK_CALL,
     EXERCISE_SET_KEY,
@@ -357,7 +357,7 @@ def write_all(execute=False, force=False, timeout=build_notebooks.DEFAULT_TIMEOU
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(
+    parser = PortugueseParser(
         description="Gera solutions/ e exercises/ a partir de scripts/solution_sources/."
     )
     parser.add_argument("--execute", action="store_true", help="executa as soluções depois de gerá-las")

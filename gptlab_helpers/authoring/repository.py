@@ -25,6 +25,7 @@ import re
 import tempfile
 from pathlib import Path
 
+from ..cli import PortugueseParser
 from . import build as build_notebooks
 
 ROOT = build_notebooks.ROOT
@@ -179,7 +180,7 @@ def set_repository(url, branch, root=ROOT):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(
+    parser = PortugueseParser(
         description="Troca o endereço do repositório no pyproject.toml, no README e em todos os notebooks."
     )
     parser.add_argument("repository", nargs="?", metavar="DONO/NOME", help="o repositório no GitHub")
