@@ -69,6 +69,20 @@ def explain_count(name, given, expected, known_mistakes=()):
     return f"`{name}` vale {format_int(given)}; {direction} {format_int(abs(difference))} parâmetros"
 
 
+def report_counts(namespace, expected, known_mistakes):
+    """Confere várias contagens de uma vez: `expected` é {nome: valor certo}.
+
+    `known_mistakes[nome]` traz os enganos típicos de cada contagem (veja `explain_count`);
+    as erradas viram um `Feedback` com pontos proporcionais (veja `report_problems`).
+    """
+    report_problems(
+        [
+            explain_count(name, as_int(namespace[name], name), value, known_mistakes[name])
+            for name, value in expected.items()
+        ]
+    )
+
+
 def explanation_text(value, name):
     """Confere que a resposta escrita `name` é um texto não vazio; devolve o texto."""
     if not isinstance(value, str):

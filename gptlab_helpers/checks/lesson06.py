@@ -8,7 +8,7 @@ saída. As layer norms (38.400 parâmetros) não entram em nenhum dos quatro gru
 from .. import gpt
 from ..analysis import model_size_mb, parameter_breakdown_from_config
 from ..config import GPT_CONFIG_124M, get_gpt2_config
-from .answers import as_float, as_int, explain_count, report_problems, student_class
+from .answers import as_float, as_int, explain_count, report_counts, report_problems, student_class
 from .base import Exercise, Feedback, format_decimal, format_int
 from .kinds import ExplanationExercise
 from .meta_device import counts_on_meta, large_models_in_memory
@@ -128,12 +128,7 @@ class ParameterDistribution(Exercise):
                 (0, "a cabeça de saída é o out_head, Linear(emb_dim, vocab_size)"),
             ],
         }
-        report_problems(
-            [
-                explain_count(name, as_int(namespace[name], name), value, mistakes[name])
-                for name, value in expected.items()
-            ]
-        )
+        report_counts(namespace, expected, mistakes)
         covered = sum(expected.values())
         return self.correct(
             f"as quatro contagens batem. Juntas somam {format_int(covered)}; os "

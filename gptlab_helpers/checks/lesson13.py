@@ -7,11 +7,9 @@ from .. import modern
 from ..analysis import attention_parameters, feed_forward_parameters, norm_parameters
 from ..side_by_side import MODERN_CHAR_CONFIG
 from .answers import (
-    as_int,
     build,
     copy_parameters,
-    explain_count,
-    report_problems,
+    report_counts,
     same_output,
     student_class,
     student_function,
@@ -197,12 +195,7 @@ class ModernBlockParameters(Exercise):
                 (emb, "essa é uma norma só; o bloco tem duas, norm1 e norm2"),
             ],
         }
-        report_problems(
-            [
-                explain_count(name, as_int(namespace[name], name), value, mistakes[name])
-                for name, value in expected.items()
-            ]
-        )
+        report_counts(namespace, expected, mistakes)
         block = sum(expected.values())
         return self.correct(
             f"as três contagens batem: {format_int(block)} parâmetros por bloco, com "
