@@ -133,12 +133,14 @@ def validate_config(cfg):
 
 
 def validate_fast_kernels(cfg):
-    """`fast_kernels` (opcional, False por padrão): LayerNorm, GELU e atenção em kernels fundidos."""
+    """`fast_kernels` (opcional, False por padrão): LayerNorm, GELU e atenção em kernels fundidos,
+    e as camadas lineares com o caminho rápido de geração (`layers.LinearFast`)."""
     value = cfg.get("fast_kernels", False)
     if not isinstance(value, bool):
         raise ValueError(
             f"cfg['fast_kernels'] deve ser True ou False, mas vale {value!r}; True troca LayerNorm, "
-            "GELU e a atenção da aula por F.layer_norm, F.gelu e F.scaled_dot_product_attention"
+            "GELU e a atenção da aula por F.layer_norm, F.gelu e F.scaled_dot_product_attention, e "
+            "nn.Linear por LinearFast"
         )
 
 

@@ -5,7 +5,7 @@ import torch.nn as nn
 
 from .attention import MultiHeadAttention
 from .config import dropout_rates, norm_position, validate_config
-from .layers import FeedForward, LayerNorm, fast_variant
+from .layers import FeedForward, LayerNorm, fast_variant, use_fast_linears
 from .modern import GroupedQueryAttention, RMSNorm, SwiGLUFeedForward
 from .validation import check_token_ids
 
@@ -132,6 +132,8 @@ class GPTModel(nn.Module):
         pre_ln = norm_position(cfg) == "pre"
         self.final_norm = make_norm(cfg, default=self.norm_class) if pre_ln else nn.Identity()
         self.out_head = nn.Linear(cfg["emb_dim"], cfg["vocab_size"], bias=False)
+        if cfg.get("fast_kernels", False):
+            use_fast_linears(self)  # as mesmas camadas, mais rápidas na geração (layers.LinearFast)
         # False pula a conferência dos valores dos IDs (min/max), que sincroniza com a GPU a
         # cada forward; o treino desliga depois de conferir o texto inteiro uma vez
         self.check_inputs = True

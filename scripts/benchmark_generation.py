@@ -5,7 +5,7 @@ GPT-2 124M com pesos aleatórios, lote de 1, um contexto de 4 tokens e geração
 
 - nosso `generate(..., use_cache=False)` (recalcula a janela inteira a cada token);
 - nosso `generate(..., use_cache=True)` (KV cache, o padrão);
-- o mesmo com `fast_kernels=True` (LayerNorm, GELU e atenção fundidas);
+- os dois com `fast_kernels=True` (LayerNorm, GELU e atenção fundidas e `LinearFast`);
 - `GPT2LMHeadModel.generate` do `transformers`, com e sem cache (a mesma configuração).
 
 Cada medida é a mediana de `--repeats` execuções, intercaladas (nosso, deles, nosso, ...) para
@@ -16,6 +16,7 @@ Uso (na raiz do repositório; precisa do extra `bench`: pip install -e ".[bench]
     python scripts/benchmark_generation.py                      # 100 e 500 tokens, mediana de 3
     python scripts/benchmark_generation.py --tokens 100 --repeats 1   # verificação rápida
     python scripts/benchmark_generation.py --cache-layout       # cache pré-alocado x torch.cat
+    python scripts/benchmark_generation.py --linear             # F.linear x LinearFast, por matriz
 """
 
 import argparse
@@ -69,6 +70,7 @@ def runners(new_tokens, include_fast, cache_layout, uncached=True):
     prompt = torch.tensor([PROMPT])
     context = GPT_CONFIG_124M["context_length"]
     ours, hf = our_model(), hf_model()
+    fast = our_model(fast=True) if include_fast else None
 
     def run_ours(model, use_cache):
         return lambda: generate(model, prompt, new_tokens, context, use_cache=use_cache)
@@ -78,11 +80,14 @@ def runners(new_tokens, include_fast, cache_layout, uncached=True):
         options = {"max_new_tokens": new_tokens, "min_new_tokens": new_tokens, "do_sample": False}
         return lambda: hf.generate(prompt, attention_mask=mask, use_cache=use_cache, **options)
 
-    table = {"nosso, com cache": run_ours(ours, True), "HF, com cache": run_hf(True)}
-    if uncached:
-        table.update({"nosso, sem cache": run_ours(ours, False), "HF, sem cache": run_hf(False)})
-    if include_fast:
-        table["nosso, cache + fast_kernels"] = run_ours(our_model(fast=True), True)
+    table = {}
+    for use_cache, label in ((False, "sem cache"), (True, "com cache")):
+        if not use_cache and not uncached:
+            continue
+        table[f"nosso, {label}"] = run_ours(ours, use_cache)
+        if fast is not None:
+            table[f"nosso + fast_kernels, {label}"] = run_ours(fast, use_cache)
+        table[f"HF, {label}"] = run_hf(use_cache)
     if cache_layout:
         table["nosso, cache com torch.cat"] = with_concat_cache(run_ours(ours, True))
     return table
@@ -118,18 +123,54 @@ def measure(table, repeats, new_tokens):
 
 
 def print_table(new_tokens, speeds):
+    """Tokens/s de cada caminho e a razão para o HF com o mesmo uso do cache."""
     print(f"\n{new_tokens} tokens novos")
-    print(f"{'caminho':<30}{'tokens/s':>10}")
+    print(f"{'caminho':<34}{'tokens/s':>10}  razão")
     for name, speed in speeds.items():
-        print(f"{name:<30}{speed:>10.1f}")
-    pairs = [("nosso, com cache", "HF, com cache"), ("nosso, sem cache", "HF, sem cache")]
-    pairs.append(("nosso, com cache", "nosso, sem cache"))
-    for ours, theirs in pairs:
-        if ours in speeds and theirs in speeds:
-            print(f"razão {ours} / {theirs}: {speeds[ours] / speeds[theirs]:.2f}x")
-    if "nosso, cache + fast_kernels" in speeds:
-        ratio = speeds["nosso, cache + fast_kernels"] / speeds["HF, com cache"]
-        print(f"razão nosso cache + fast_kernels / HF, com cache: {ratio:.2f}x")
+        label = name.rsplit(", ", 1)[-1]
+        peer = f"HF, {label}"
+        ratio = f"{speed / speeds[peer]:.2f}x o {peer}" if peer in speeds and name != peer else ""
+        print(f"{name:<34}{speed:>10.1f}  {ratio}")
+    if "nosso, com cache" in speeds and "nosso, sem cache" in speeds:
+        print(f"o cache acelera o nosso {speeds['nosso, com cache'] / speeds['nosso, sem cache']:.2f}x")
+
+
+def linear_table(repeats):
+    """F.linear x LinearFast nas matrizes do GPT-2 124M, com 1 e 4 linhas (ms por multiplicação)."""
+    import torch.nn as nn
+
+    from gptlab_helpers.layers import LinearFast
+
+    emb, vocab = GPT_CONFIG_124M["emb_dim"], GPT_CONFIG_124M["vocab_size"]
+    shapes = {"cabeça de saída": (emb, vocab), "W_query": (emb, emb), "feed-forward, 1ª": (emb, 4 * emb)}
+    print(f"\n{'matriz':<18}{'linhas':>7}{'F.linear':>11}{'LinearFast':>12}  razão")
+    for name, (d_in, d_out) in shapes.items():
+        # 12 cópias (uma por bloco, como no modelo): as matrizes pequenas não ficam todas no cache da CPU
+        copies = 1 if d_out == vocab else 12
+        plain = [nn.Linear(d_in, d_out, bias=False) for _ in range(copies)]
+        fast = [LinearFast(d_in, d_out, bias=False) for _ in range(copies)]
+        for rows in (1, 4):
+            x = torch.randn(rows, d_in)
+            times = [
+                median_seconds(lambda layers=layers, x=x: [layer(x) for layer in layers], repeats) / copies
+                for layers in (plain, fast)
+            ]
+            print(
+                f"{name:<18}{rows:>7}{1000 * times[0]:>9.2f} ms{1000 * times[1]:>9.2f} ms  {times[0] / times[1]:.2f}x"
+            )
+
+
+def median_seconds(run, repeats, calls=20):
+    """Mediana, em `repeats` medidas, do tempo de uma chamada de `run` (média de `calls` chamadas)."""
+    with torch.no_grad():
+        run()  # aquecimento
+        samples = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            for _ in range(calls):
+                run()
+            samples.append((time.perf_counter() - start) / calls)
+    return statistics.median(samples)
 
 
 def parse_args(argv=None):
@@ -150,6 +191,9 @@ def parse_args(argv=None):
     parser.add_argument(
         "--cache-layout", action="store_true", help="medir também o cache que junta com torch.cat"
     )
+    parser.add_argument(
+        "--linear", action="store_true", help="só comparar F.linear e LinearFast nas matrizes do 124M"
+    )
     return parser.parse_args(argv)
 
 
@@ -163,6 +207,9 @@ def main(argv=None):
         f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, {torch.get_num_threads()} threads, "
         f"torch {torch.__version__}, transformers {transformers.__version__}"
     )
+    if args.linear:
+        linear_table(args.repeats)
+        return
     print(f"GPT-2 124M, pesos aleatórios, lote 1, contexto de {len(PROMPT)} tokens, geração gulosa")
     print(f"mediana de {args.repeats} execuções intercaladas")
     for new_tokens in args.tokens:

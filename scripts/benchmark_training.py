@@ -10,7 +10,7 @@ Uso (na raiz do repositório):
     python scripts/benchmark_training.py                   # nossa receita, 10 minutos
     python scripts/benchmark_training.py --recipe gptlab   # a receita de CPU do GPTLab
     python scripts/benchmark_training.py --minutes 1.5     # verificação rápida
-    python scripts/benchmark_training.py --peer hf --minutes 1.5   # ao lado do GPT2LMHeadModel
+    python scripts/benchmark_training.py --peer hf --minutes 1.5   # ao lado do GPT2LMHeadModel, mediana de 3
 
 Com `--peer hf` (precisa do extra `bench`: pip install -e ".[bench]") os dois modelos têm a mesma
 forma, 4 camadas, 4 cabeças, 128 dimensões e contexto 64, e são treinados pela mesma função
@@ -23,6 +23,7 @@ Roda sem internet: o conto de Machado de Assis vem no git, em corpus/.
 import argparse
 import os
 import platform
+import statistics
 import time
 
 import torch
@@ -129,28 +130,39 @@ def run(model, recipe, train_ids, val_ids, budget, seed, show_progress=False):
 
 
 def compare_with_hf(args, train_ids, val_ids, vocab_size):
-    """Treina o nosso GPTModel e o GPT2LMHeadModel, mesma forma e mesmos lotes, e imprime os dois."""
+    """Treina o nosso GPTModel e o GPT2LMHeadModel, mesma forma e mesmos lotes, e imprime os dois.
+
+    `--repeats` execuções de cada um, intercaladas (nosso, HF, nosso, ...), para que a carga da
+    máquina pese igual nos dois; o resumo é a mediana.
+    """
     recipe = {"model": {**PEER_MODEL, "fast_kernels": True}, "train": RECIPES[args.recipe]["train"]}
     budget = 60 * args.minutes
-    print(f"modelo {PEER_MODEL}, treino {recipe['train']}, {budget:.0f} s cada")
-    rows = {}
-    for name in ("nosso GPTModel", "HF GPT2LMHeadModel"):
-        model = build_model(recipe, vocab_size, args.seed)
-        if name.startswith("HF"):
-            torch.manual_seed(args.seed)
-            model = HFGPT2(model.cfg)
-        load = tuple(round(x, 1) for x in os.getloadavg())
-        history, seconds = run(model, recipe, train_ids, val_ids, budget, args.seed)
-        parameters = sum(p.numel() for p in model.parameters())
-        rows[name] = (parameters, history, seconds, load)
-    print(f"\n{'modelo':<20}{'parâmetros':>12}{'passos':>8}{'tokens/s':>10}{'validação':>11}  carga antes")
-    for name, (parameters, history, seconds, load) in rows.items():
-        speed = history["tokens"][-1] / seconds
-        print(
-            f"{name:<20}{parameters:>12,}{history['step'][-1]:>8}{speed:>10,.0f}"
-            f"{history['val_loss'][-1]:>11.3f}  {load}"
-        )
-    ours, theirs = (history["tokens"][-1] / seconds for _, history, seconds, _ in rows.values())
+    print(f"modelo {PEER_MODEL}, treino {recipe['train']}, {budget:.0f} s cada, {args.repeats} vez(es)")
+    names = ("nosso GPTModel", "HF GPT2LMHeadModel")
+    runs = {name: [] for name in names}
+    print(f"\n{'execução':<24}{'parâmetros':>12}{'passos':>8}{'tokens/s':>10}{'validação':>11}  carga antes")
+    for repeat in range(args.repeats):
+        for name in names:
+            model = build_model(recipe, vocab_size, args.seed)
+            if name.startswith("HF"):
+                torch.manual_seed(args.seed)
+                model = HFGPT2(model.cfg)
+            load = tuple(round(x, 1) for x in os.getloadavg())
+            history, seconds = run(model, recipe, train_ids, val_ids, budget, args.seed)
+            speed = history["tokens"][-1] / seconds
+            runs[name].append((history["step"][-1], speed, history["val_loss"][-1]))
+            parameters = sum(p.numel() for p in model.parameters())
+            print(
+                f"{f'{name} ({repeat + 1})':<24}{parameters:>12,}{history['step'][-1]:>8}{speed:>10,.0f}"
+                f"{history['val_loss'][-1]:>11.3f}  {load}"
+            )
+    print(f"\n{'mediana':<24}{'passos':>8}{'tokens/s':>10}{'validação':>11}")
+    medians = {}
+    for name, results in runs.items():
+        steps, speed, val_loss = (statistics.median(column) for column in zip(*results))
+        medians[name] = speed
+        print(f"{name:<24}{steps:>8.0f}{speed:>10,.0f}{val_loss:>11.3f}")
+    ours, theirs = medians.values()
     print(f"razão de tokens/s (avaliações incluídas), nosso / HF: {ours / theirs:.2f}x")
 
 
@@ -171,6 +183,9 @@ def parse_args(argv=None):
         choices=["hf"],
         default=None,
         help="treinar também o GPT2LMHeadModel (transformers), lado a lado",
+    )
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="com --peer: execuções de cada modelo, mediana (padrão: 3)"
     )
     return parser.parse_args(argv)
 

@@ -328,7 +328,32 @@ print("mesmos tokens com e sem cache:", torch.equal(outputs[True], outputs[False
 # %% [markdown]
 # Os tempos dependem da máquina (e de quanto ela está ocupada), mas o cache ganha, e a vantagem
 # cresce com o comprimento do texto: sem cache o passo t processa t tokens; com cache, um.
-# `scripts/benchmark_generation.py` compara os dois caminhos com o `transformers` do Hugging Face.
+#
+# Com o cache, cada passo multiplica um vetor só, `(1, 768)`, por cada matriz de pesos: o
+# trabalho é ler os cerca de 650 MB de pesos da memória, a cada token. Quem manda no tempo passa
+# a ser a velocidade dessa leitura, e o kernel que o `F.linear` usa na CPU para um vetor só lê
+# os pesos bem mais devagar do que a memória permite. Com `fast_kernels=True`, o `GPTModel`
+# troca cada `nn.Linear` por `LinearFast` (além da LayerNorm, da GELU e da atenção fundidas):
+# os mesmos pesos, multiplicados em blocos de linhas, um por thread. Carregamos os pesos deste
+# modelo num gêmeo rápido:
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+fast_model = GPTModel({**GPT_CONFIG_124M, "fast_kernels": True}).eval()
+fast_model.load_state_dict(model.state_dict())  # os mesmos nomes: os mesmos pesos servem
+start = time.perf_counter()
+fast_output = generate(fast_model, encoded_tensor, 20, context_size)
+timings["fast"] = time.perf_counter() - start
+print(f"com cache: {timings[True]:.2f} s | com cache e fast_kernels: {timings['fast']:.2f} s")
+
+# %%
+print("mesmos tokens:", torch.equal(fast_output, outputs[True]))
+
+# %% [markdown]
+# As contas mudam só na ordem das somas (as saídas diferem em menos de 1e-5), então os tokens
+# escolhidos são os mesmos. `scripts/benchmark_generation.py` mede os caminhos com 100 e 500
+# tokens, ao lado do `transformers` do Hugging Face, e `--linear` compara as multiplicações
+# sozinhas.
 
 # %% [markdown]
 # ## 8. Vendo o texto sair

@@ -166,7 +166,8 @@ print(f"\nparâmetros: {sum(p.numel() for p in model.parameters()):,}")
 # `F.scaled_dot_product_attention`, que dá o mesmo resultado da versão da aula, mais depressa;
 # `fast_kernels=True` faz o mesmo com a LayerNorm e a GELU (`F.layer_norm` e `F.gelu`): as
 # contas das aulas 02 e 03, cada uma num kernel só, com os mesmos parâmetros e os mesmos
-# resultados até a 5ª casa decimal.
+# resultados até a 5ª casa decimal. Ele também troca cada `nn.Linear` por `LinearFast`, que só
+# muda a geração de texto (um token por vez, aula 08); no treino é o `F.linear` de sempre.
 # Sem dropout: com 1,5 milhão de caracteres e poucos minutos de treino, o modelo não chega a
 # decorar o texto.
 #
