@@ -195,8 +195,12 @@ def read_config(folder):
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def config_from_hf(hf_config):
-    """Traduz um `config.json` do GPT-2 (n_embd, n_layer...) para a nossa configuração."""
+def config_from_hf(hf_config, fast_kernels=False):
+    """Traduz um `config.json` do GPT-2 (n_embd, n_layer...) para a nossa configuração.
+
+    `fast_kernels=True` liga o caminho rápido (`cfg["fast_kernels"]`): os mesmos pesos, geração
+    mais rápida na CPU.
+    """
     try:
         cfg = {
             "vocab_size": hf_config["vocab_size"],
@@ -209,6 +213,8 @@ def config_from_hf(hf_config):
         }
     except KeyError as error:
         raise KeyError(f"o config.json não tem a chave {error}; é a configuração de um GPT-2?") from None
+    if fast_kernels:
+        cfg["fast_kernels"] = True
     return validate_config(cfg)
 
 
@@ -224,9 +230,9 @@ def check_config_size(hf_config, size):
         )
 
 
-def load_gpt2_folder(folder, device="cpu"):
+def load_gpt2_folder(folder, device="cpu", fast_kernels=False):
     """GPTModel com os pesos de uma pasta com config.json e model.safetensors, em modo eval."""
-    cfg = config_from_hf(read_config(folder))
+    cfg = config_from_hf(read_config(folder), fast_kernels)
     model = GPTModel(cfg)
     load_gpt2_weights(model, load_file(str(Path(folder) / WEIGHTS_FILE)))
     return model.to(device).eval()
@@ -286,12 +292,16 @@ def write_tiny_gpt2(folder, seed=0, hf_config=None):
     return folder
 
 
-def load_pretrained_gpt2(size="small", cache_dir=None, timeout=10.0, fallback_dir=None, device="cpu"):
+def load_pretrained_gpt2(
+    size="small", cache_dir=None, timeout=10.0, fallback_dir=None, device="cpu", fast_kernels=False
+):
     """O GPT-2 `size` com os pesos da OpenAI; sem internet, o minúsculo aleatório.
 
     Devolve (model, is_real): `is_real` é False quando o download falhou e o modelo é o de
     reserva (o aviso, em português, é impresso). `size` aceita "small", "medium", "large",
-    "xl" ou o nome completo de GPT2_SIZES (ex.: "gpt2-medium (355M)").
+    "xl" ou o nome completo de GPT2_SIZES (ex.: "gpt2-medium (355M)"). `fast_kernels=True`
+    monta o modelo com o caminho rápido (`layers.LinearFast` e kernels fundidos): os mesmos
+    tokens, gerados mais depressa.
     """
     try:
         folder = download_gpt2(size, cache_dir, timeout)
@@ -303,5 +313,5 @@ def load_pretrained_gpt2(size="small", cache_dir=None, timeout=10.0, fallback_di
             "Com internet, rode de novo esta célula para usar os pesos de verdade."
         )
         fallback_dir = fallback_dir or Path(tempfile.gettempdir()) / "gptlab_gpt2_minusculo"
-        return load_gpt2_folder(write_tiny_gpt2(fallback_dir), device), False
-    return load_gpt2_folder(folder, device), True
+        return load_gpt2_folder(write_tiny_gpt2(fallback_dir), device, fast_kernels), False
+    return load_gpt2_folder(folder, device, fast_kernels), True

@@ -5,9 +5,11 @@ versionados e, pelo Chromium do sistema:
 
 - abre cada notebook de aula e de exercícios e confere que ele aparece renderizado: o título,
   as tabelas em Markdown, as fórmulas (MathJax) e as imagens (as figuras salvas nas saídas);
-- executa todas as células das aulas 01, 04 e 09 e do exercício 01 resolvido
+- executa todas as células das aulas 01, 04, 08 e 09 e do exercício 01 resolvido
   (`solutions/01_arquitetura_gpt.ipynb`: o exercício intocado tem lacunas que dão erro de
   propósito) e falha em qualquer saída de erro;
+- na aula 08, confere que o texto de `generate_stream` aparece aos poucos: a saída da célula
+  muda a cada token enquanto ela roda, e não de uma vez no fim;
 - grava capturas de tela em `tests/screenshots/` (fora do git).
 
 Sem o Chromium (ou sem o playwright) o teste é pulado com uma linha dizendo o motivo; com
@@ -37,9 +39,13 @@ OPENED = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted((ROOT / "exercise
 RUN_ALL = [
     "notebooks/01_arquitetura_gpt.ipynb",
     "notebooks/04_conexoes_de_atalho.ipynb",
+    "notebooks/08_gerando_texto.ipynb",
     "notebooks/09_treinando_um_gpt_com_machado.ipynb",
     "solutions/01_arquitetura_gpt.ipynb",
 ]
+# notebook -> trecho do código da célula que escreve o texto token a token
+STREAMED = {"notebooks/08_gerando_texto.ipynb": "generate_stream("}
+MIN_STREAM_UPDATES = 10  # a célula gera 20 tokens; alguns não completam um caractere sozinhos
 RUN_TIMEOUT_S = 1200  # o 09 treina 90 s; numa máquina carregada, o resto pode levar outro tanto
 # Configurações do JupyterLab para o teste: todas as células desenhadas de uma vez (sem o modo
 # "janela", que só desenha o que está na tela), nada salvo sozinho, nenhum aviso por cima da página.
@@ -208,11 +214,20 @@ RENDERED_JS = """(path) => {
   };
 }"""
 
-RUN_ALL_JS = """async ([path, timeoutMs]) => {
+RUN_ALL_JS = """async ([path, timeoutMs, watch]) => {
   const app = window.jupyterapp;
   const panel = app.shell.currentWidget;
   if (panel.node.dataset.gptlab !== path) throw new Error(`o notebook ativo não é ${path}`);
   await panel.sessionContext.ready;
+  // o tamanho do texto que a página mostra na saída da célula vigiada, a cada mudança no DOM
+  const streamed = [];
+  for (const widget of panel.content.widgets) {
+    const source = widget.model.sharedModel.getSource();
+    if (!watch || widget.model.type !== 'code' || !source.includes(watch)) continue;
+    const node = widget.outputArea.node;
+    new MutationObserver(() => streamed.push(node.textContent.length))
+      .observe(node, {childList: true, subtree: true, characterData: true});
+  }
   const run = app.commands.execute('notebook:run-all-cells');
   const timeout = new Promise((_, reject) =>
     setTimeout(() => reject(new Error(`passou de ${timeoutMs / 1000} s`)), timeoutMs));
@@ -228,7 +243,7 @@ RUN_ALL_JS = """async ([path, timeoutMs]) => {
       images: outputs.filter((o) => o.data && o.data['image/png']).length,
     });
   }
-  return {finished, cells};
+  return {finished, cells, streamed};
 }"""
 
 CLOSE_JS = """async (path) => {
@@ -331,7 +346,7 @@ def test_run_all_cells_in_jupyterlab_without_errors(page, relative, capsys):
     try:
         problems = rendering_problems(page, relative)
         start = time.perf_counter()
-        result = page.evaluate(RUN_ALL_JS, [relative, RUN_TIMEOUT_S * 1000])
+        result = page.evaluate(RUN_ALL_JS, [relative, RUN_TIMEOUT_S * 1000, STREAMED.get(relative)])
         seconds = time.perf_counter() - start
         scroll_to(page, relative, ".jp-RenderedImage img", last=True)
         screenshot(page, screenshot_name(relative, "_executado"))
@@ -346,6 +361,19 @@ def test_run_all_cells_in_jupyterlab_without_errors(page, relative, capsys):
     expected_images = expected_content(ROOT / relative)["images"]
     if drawn < expected_images:
         problems.append(f"a execução desenhou {drawn} de {expected_images} figuras")
+    if relative in STREAMED:
+        problems += streaming_problems(result["streamed"])
     with capsys.disabled():
         print(f"\n[jupyterlab] {relative}: todas as células em {seconds:.0f} s")
     assert not problems, f"{relative}: " + "; ".join(problems)
+
+
+def streaming_problems(lengths):
+    """O texto cresceu aos poucos? `lengths`: o tamanho da saída a cada mudança, na ordem."""
+    growing = sorted({length for length in lengths if length > 0})
+    if len(growing) < MIN_STREAM_UPDATES:
+        return [
+            f"o texto gerado apareceu em {len(growing)} etapa(s) (tamanhos {growing}); esperava pelo "
+            f"menos {MIN_STREAM_UPDATES}, um pedaço por token"
+        ]
+    return []

@@ -13,6 +13,7 @@ from huggingface_hub.errors import LocalEntryNotFoundError
 
 from gptlab_helpers import GPTModel, load_gpt2_weights, pretrained
 from gptlab_helpers.config import GPT2_SIZES
+from gptlab_helpers.layers import LinearFast
 from gptlab_helpers.pretrained import (
     GPT2DownloadError,
     download_gpt2,
@@ -148,6 +149,17 @@ def test_tiny_checkpoint_loads_through_the_same_path_as_the_real_one(tmp_path, c
     sd["lm_head.weight"] = sd["transformer.wte.weight"]
     idx = torch.tensor([[3, 1, 4, 1, 5, 9]])
     torch.testing.assert_close(model(idx), reference_forward(sd, cfg, idx), atol=1e-5, rtol=1e-4)
+
+
+def test_pretrained_weights_load_into_the_fast_path_too(tmp_path, cfg):
+    folder = write_tiny_gpt2(tmp_path / "mini", seed=3, hf_config=hf_config_of(cfg))
+    model, fast = load_gpt2_folder(folder), load_gpt2_folder(folder, fast_kernels=True)
+    assert fast.cfg == dict(model.cfg, fast_kernels=True)
+    assert isinstance(fast.out_head, LinearFast) and not isinstance(model.out_head, LinearFast)
+    idx = torch.tensor([[3, 1, 4, 1, 5, 9]])
+    with torch.no_grad():
+        torch.testing.assert_close(fast(idx), model(idx), atol=1e-5, rtol=0)
+        torch.testing.assert_close(fast(idx[:, :1]), model(idx[:, :1]), atol=1e-5, rtol=0)
 
 
 class FakeHub:
