@@ -19,8 +19,7 @@ GRADIENT_SEED, BATCH_SEED = 123, 0
 
 def diagnose_post_ln(given, x, reference):
     """Reconhece os enganos comuns num bloco Post-LN: fez o Pre-LN, esqueceu o atalho ou uma norma."""
-    h = x + reference.att(reference.norm1(x))
-    if same_output(given, h + reference.ff(reference.norm2(h)), "o bloco"):
+    if same_output(given, reference.forward_pre_ln(x), "o bloco"):
         raise Feedback(
             "esse é o Pre-LN do GPT-2 (a norma antes da subcamada); no Post-LN a norma vem depois "
             "de somar o atalho: norm1(x + att(x))"

@@ -207,9 +207,7 @@ def compare_block(cls, cfg=None, diagnose=None, formula=PRE_LN_FORMULA, name="Tr
 
 def diagnose_block(given, x, reference):
     """Reconhece dois enganos comuns no bloco: Post-LN e atalho esquecido."""
-    h = reference.norm1(x + reference.att(x))
-    post_ln = reference.norm2(h + reference.ff(h))
-    if same_output(given, post_ln, "o bloco"):
+    if same_output(given, reference.forward_post_ln(x), "o bloco"):
         raise Feedback(
             "você normalizou depois da soma (Post-LN, o transformer original); "
             "o GPT-2 normaliza antes de cada subcamada (Pre-LN): x + att(norm1(x))"
