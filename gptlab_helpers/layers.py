@@ -65,8 +65,8 @@ class LinearFast(nn.Linear):
     Gerando com KV cache, cada passo multiplica um vetor só, (1, C), por cada matriz de pesos:
     o tempo é o de ler os pesos da memória. Para esse formato o `F.linear` da CPU escolhe um
     kernel que lê os pesos bem abaixo da velocidade da memória, e não acelera com mais threads
-    (na cabeça de saída do GPT-2, 50.257 x 768, medimos 8,9 ms com 1 ou 2 threads, contra 3,7 ms
-    do caminho abaixo; veja `scripts/benchmark_generation.py --linear`). Por isso, sem
+    (na cabeça de saída do GPT-2, 50.257 x 768, medimos 8,9 ms com 1 ou 2 threads, contra 2,5 a
+    3,7 ms do caminho abaixo; veja `scripts/benchmark_generation.py --linear`). Por isso, sem
     gradiente e na CPU:
 
     - 1 linha: as linhas de W são divididas em blocos, um por thread, e `torch.bmm` multiplica

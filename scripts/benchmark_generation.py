@@ -109,17 +109,35 @@ def with_concat_cache(run):
     return wrapped
 
 
+def median_seconds(table, repeats, calls=1):
+    """Nome -> mediana dos segundos de uma chamada de cada função de `table`.
+
+    São `repeats` rodadas intercaladas (nosso, deles, nosso, ...), para que a carga da máquina
+    pese igual em todas; em cada rodada, a média de `calls` chamadas seguidas.
+    """
+    samples = {name: [] for name in table}
+    with torch.no_grad():
+        for _ in range(repeats):
+            for name, run in table.items():
+                start = time.perf_counter()
+                for _ in range(calls):
+                    run()
+                samples[name].append((time.perf_counter() - start) / calls)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
 def measure(table, repeats, new_tokens):
-    """Mediana dos tokens/s de cada linha, medidas intercaladas."""
-    seconds = {name: [] for name in table}
-    for _ in range(repeats):
-        for name, run in table.items():
-            start = time.perf_counter()
-            with torch.no_grad():
-                out = run()
-            seconds[name].append(time.perf_counter() - start)
+    """Nome -> tokens/s (mediana) de cada caminho de geração, conferindo que todos geraram `new_tokens`."""
+
+    def checked(name, run):
+        def generate_and_check():
+            out = run()
             assert out.shape[1] == len(PROMPT) + new_tokens, (name, out.shape)
-    return {name: new_tokens / statistics.median(values) for name, values in seconds.items()}
+
+        return generate_and_check
+
+    seconds = median_seconds({name: checked(name, run) for name, run in table.items()}, repeats)
+    return {name: new_tokens / value for name, value in seconds.items()}
 
 
 def print_table(new_tokens, speeds):
@@ -151,26 +169,16 @@ def linear_table(repeats):
         fast = [LinearFast(d_in, d_out, bias=False) for _ in range(copies)]
         for rows in (1, 4):
             x = torch.randn(rows, d_in)
-            times = [
-                median_seconds(lambda layers=layers, x=x: [layer(x) for layer in layers], repeats) / copies
-                for layers in (plain, fast)
-            ]
+            runs = {
+                kind: lambda layers=layers, x=x: [layer(x) for layer in layers]
+                for kind, layers in (("plain", plain), ("fast", fast))
+            }
+            median_seconds(runs, repeats=1)  # aquecimento
+            times = {kind: value / copies for kind, value in median_seconds(runs, repeats, calls=20).items()}
             print(
-                f"{name:<18}{rows:>7}{1000 * times[0]:>9.2f} ms{1000 * times[1]:>9.2f} ms  {times[0] / times[1]:.2f}x"
+                f"{name:<18}{rows:>7}{1000 * times['plain']:>9.2f} ms{1000 * times['fast']:>9.2f} ms  "
+                f"{times['plain'] / times['fast']:.2f}x"
             )
-
-
-def median_seconds(run, repeats, calls=20):
-    """Mediana, em `repeats` medidas, do tempo de uma chamada de `run` (média de `calls` chamadas)."""
-    with torch.no_grad():
-        run()  # aquecimento
-        samples = []
-        for _ in range(repeats):
-            start = time.perf_counter()
-            for _ in range(calls):
-                run()
-            samples.append((time.perf_counter() - start) / calls)
-    return statistics.median(samples)
 
 
 def parse_args(argv=None):
