@@ -7,6 +7,7 @@ aula e o pacote.
 
 __version__ = "0.1.0"  # a versão do pacote (o pyproject.toml lê daqui)
 
+from . import variants  # noqa: F401  (registra as peças modernas e o caminho rápido)
 from .analysis import (
     COMPONENT_LABELS,
     format_parameter_table,
@@ -15,10 +16,8 @@ from .analysis import (
     parameter_breakdown_from_config,
 )
 from .attention import MultiHeadAttention
-from .char_tokenizer import CharTokenizer
 from .config import GPT2_SIZES, GPT_CONFIG_124M, dropout_rates, get_gpt2_config, validate_config
-from .corpus import CORPORA, load_corpus
-from .data import SlidingWindowDataset, fixed_batches, random_batch, train_val_split
+from .core.device import get_device, set_seed
 from .dummy import (
     DummyGPTModel,
     DummyLayerNorm,
@@ -27,12 +26,11 @@ from .dummy import (
     SimpleLayerNorm,
     SimpleTransformerBlock,
 )
-from .generation import generate, generate_stream, generate_text_simple, next_token_probabilities
+from .generation import generate, generate_text_simple, next_token_probabilities
 from .gpt import GPTModel, TransformerBlock
 from .kv_cache import KVCache
 from .layers import GELU, FeedForward, LayerNorm
-from .modern import GroupedQueryAttention, RMSNorm, SwiGLUFeedForward
-from .pretrained import load_gpt2_weights
+from .pretrained import hf_key_to_ours, load_gpt2_weights, ours_key_to_hf
 from .shortcut import ExampleDeepNeuralNetwork, SimpleDeepNeuralNetwork, gradient_means, print_gradients
 from .tokenizer import get_tokenizer, text_to_token_ids, token_ids_to_text
 from .training import (
@@ -45,7 +43,10 @@ from .training import (
     save_checkpoint,
     train,
 )
-from .utils import get_device, set_seed
+from .training.char_tokenizer import CharTokenizer
+from .training.corpus import CORPORA, load_corpus
+from .training.data import SlidingWindowDataset, fixed_batches, random_batch, train_val_split
+from .variants.modern import GroupedQueryAttention, RMSNorm, SwiGLUFeedForward
 
 __all__ = [
     "CHAR_GPT_CONFIG",
@@ -79,11 +80,11 @@ __all__ = [
     "fixed_batches",
     "format_parameter_table",
     "generate",
-    "generate_stream",
     "generate_text_simple",
     "get_device",
     "get_gpt2_config",
     "get_tokenizer",
+    "hf_key_to_ours",
     "gradient_means",
     "learning_rate_at",
     "load_checkpoint",
@@ -92,6 +93,7 @@ __all__ = [
     "load_trained_model",
     "model_size_mb",
     "next_token_probabilities",
+    "ours_key_to_hf",
     "parameter_breakdown",
     "parameter_breakdown_from_config",
     "print_gradients",

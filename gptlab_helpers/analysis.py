@@ -2,7 +2,7 @@
 
 import torch
 
-from .config import feed_forward_hidden_dim, norm_position, validate_config
+from .config import model_options
 
 # nome do componente -> rótulo em português (a ordem é a do caminho dos dados)
 COMPONENT_LABELS = {
@@ -56,45 +56,48 @@ def parameter_breakdown_from_config(cfg):
     também as peças da aula 13: RMSNorm (só `scale`), SwiGLU (três matrizes), GQA (K e V com
     `n_kv_heads` cabeças), RoPE (sem embedding posicional) e `bias=False` (sem bias nem shift).
     """
-    validate_config(cfg)
-    vocab, context, emb, layers = cfg["vocab_size"], cfg["context_length"], cfg["emb_dim"], cfg["n_layers"]
+    options = model_options(cfg)
     counts = {
-        "token_embedding": vocab * emb,
-        "positional_embedding": context * emb if cfg.get("pos_encoding", "learned") == "learned" else 0,
-        "attention": layers * attention_parameters(cfg),
-        "feed_forward": layers * feed_forward_parameters(cfg),
+        "token_embedding": options.vocab_size * options.emb_dim,
+        "positional_embedding": options.context_length * options.emb_dim
+        if options.pos_encoding == "learned"
+        else 0,
+        "attention": options.n_layers * attention_parameters(cfg),
+        "feed_forward": options.n_layers * feed_forward_parameters(cfg),
         "layer_norms": norm_count(cfg) * norm_parameters(cfg),
-        "output_head": emb * vocab,
+        "output_head": options.emb_dim * options.vocab_size,
     }
     return with_totals(counts)
 
 
 def norm_count(cfg):
     """Quantas normalizações o modelo tem: duas por bloco e a final (Pre-LN), sem a final (Post-LN) ou 0."""
-    per_block = 0 if norm_position(cfg) == "none" else 2 * cfg["n_layers"]
-    return per_block + (1 if norm_position(cfg) == "pre" else 0)
+    options = model_options(cfg)
+    per_block = 0 if options.norm_position == "none" else 2 * options.n_layers
+    return per_block + (1 if options.norm_position == "pre" else 0)
 
 
 def attention_parameters(cfg):
     """Parâmetros da atenção de um bloco: W_query, W_key, W_value e out_proj (com seus bias)."""
-    emb, bias = cfg["emb_dim"], cfg.get("bias", True)
-    kv_dim = cfg.get("n_kv_heads", cfg["n_heads"]) * (emb // cfg["n_heads"])  # K e V: só n_kv_heads cabeças
-    qkv = emb * emb + 2 * emb * kv_dim + ((emb + 2 * kv_dim) if cfg["qkv_bias"] else 0)
-    return qkv + emb * emb + (emb if bias else 0)
+    options = model_options(cfg)
+    emb, kv_dim = options.emb_dim, options.n_kv_heads * options.head_dim  # K e V: só n_kv_heads cabeças
+    qkv = emb * emb + 2 * emb * kv_dim + ((emb + 2 * kv_dim) if options.qkv_bias else 0)
+    return qkv + emb * emb + (emb if options.bias else 0)
 
 
 def feed_forward_parameters(cfg):
     """Parâmetros da feed-forward de um bloco: 2 matrizes (GELU) ou 3 (SwiGLU), com seus bias."""
-    emb, hidden, bias = cfg["emb_dim"], feed_forward_hidden_dim(cfg), cfg.get("bias", True)
-    into_hidden = 2 if cfg.get("ff_activation", "gelu") == "swiglu" else 1  # SwiGLU: porta e valor
-    weights = (into_hidden + 1) * emb * hidden
-    return weights + ((into_hidden * hidden + emb) if bias else 0)
+    options = model_options(cfg)
+    into_hidden = 2 if options.ff_activation == "swiglu" else 1  # SwiGLU: porta e valor
+    weights = (into_hidden + 1) * options.emb_dim * options.ff_hidden_dim
+    return weights + ((into_hidden * options.ff_hidden_dim + options.emb_dim) if options.bias else 0)
 
 
 def norm_parameters(cfg):
     """Parâmetros de uma normalização: scale e shift (LayerNorm), só scale (RMSNorm ou sem bias)."""
-    has_shift = cfg.get("norm", "layernorm") == "layernorm" and cfg.get("bias", True)
-    return (2 if has_shift else 1) * cfg["emb_dim"]
+    options = model_options(cfg)
+    has_shift = options.norm == "layernorm" and options.bias
+    return (2 if has_shift else 1) * options.emb_dim
 
 
 def with_totals(counts):

@@ -1,8 +1,7 @@
-"""A atenção multi-cabeças causal (da aula anterior), usada dentro de cada bloco transformer."""
+"""Aula 05: a atenção multi-cabeças causal (do capítulo anterior), dentro de cada bloco transformer."""
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
 
 class MultiHeadAttention(nn.Module):
@@ -10,19 +9,18 @@ class MultiHeadAttention(nn.Module):
 
     Cada token só olha para si e para os anteriores: a máscara triangular fica guardada
     como buffer (vai junto com `.to(device)` e com o state dict, como no livro). O
-    dropout age sobre os pesos de atenção. Com `use_sdpa=True` o cálculo usa
-    `F.scaled_dot_product_attention`, que dá o mesmo resultado mais rápido (útil para
-    treinar), mas sorteia o dropout de outro jeito.
+    dropout age sobre os pesos de atenção. A mesma conta num kernel só
+    (`F.scaled_dot_product_attention`) é a `MultiHeadAttentionFast` de
+    `gptlab_helpers.variants.fast`.
     """
 
-    def __init__(self, d_in, d_out, context_length, dropout, num_heads, qkv_bias=False, use_sdpa=False):
+    def __init__(self, d_in, d_out, context_length, dropout, num_heads, qkv_bias=False):
         super().__init__()
         if d_out % num_heads != 0:
             raise ValueError(f"d_out ({d_out}) deve ser divisível por num_heads ({num_heads})")
         self.d_out = d_out
         self.num_heads = num_heads
         self.head_dim = d_out // num_heads
-        self.use_sdpa = use_sdpa
         self.W_query = nn.Linear(d_in, d_out, bias=qkv_bias)
         self.W_key = nn.Linear(d_in, d_out, bias=qkv_bias)
         self.W_value = nn.Linear(d_in, d_out, bias=qkv_bias)
@@ -52,32 +50,23 @@ class MultiHeadAttention(nn.Module):
             offset = layer_cache.offset
             keys, values = layer_cache.update(keys, values)  # (B, H, T_total, head_dim)
 
-        if self.use_sdpa:
-            context = self.sdpa_context(queries, keys, values, offset)
-        else:
-            attn_scores = queries @ keys.transpose(2, 3)  # (B, H, T_novo, T_total)
-            if layer_cache is None or num_tokens > 1:
-                # as linhas da máscara das posições offset..offset+T_novo-1; sem cache, [:T, :T].
-                # Um token novo só tem o passado à frente: a linha dele não esconde nada.
-                causal_mask = self.mask[offset : offset + num_tokens, : keys.shape[2]].bool()
-                attn_scores.masked_fill_(causal_mask, -torch.inf)  # o futuro fica invisível
-            # dividir por sqrt(head_dim) mantém a softmax longe da saturação
-            attn_weights = torch.softmax(attn_scores / keys.shape[-1] ** 0.5, dim=-1)
-            attn_weights = self.dropout(attn_weights)
-            context = attn_weights @ values  # (B, H, T_novo, head_dim)
-
+        context = self.attend(queries, keys, values, offset)  # (B, H, T_novo, head_dim)
         context = context.transpose(1, 2).contiguous().view(batch_size, num_tokens, self.d_out)
         return self.out_proj(context)
 
-    def sdpa_context(self, queries, keys, values, offset):
-        """A atenção com `F.scaled_dot_product_attention`: (B, H, T_novo, d) -> (B, H, T_novo, d)."""
-        dropout_p = self.dropout.p if self.training else 0.0
+    def attend(self, queries, keys, values, offset=0):
+        """softmax(q kᵀ / sqrt(head_dim)) v, sem olhar o futuro: (B, H, T_novo, d) -> (B, H, T_novo, d).
+
+        `offset` é a posição da primeira query (as anteriores vêm do cache).
+        """
         num_tokens = queries.shape[2]
-        if offset == 0:  # sem nada guardado antes: a máscara triangular de sempre
-            return F.scaled_dot_product_attention(queries, keys, values, dropout_p=dropout_p, is_causal=True)
-        # is_causal alinharia a máscara pelo canto de cima; com cache ela é o fim da triangular.
-        # Um token novo só (o caso da geração) vê todas as posições: não há o que mascarar.
-        allowed = None
+        attn_scores = queries @ keys.transpose(2, 3)  # (B, H, T_novo, T_total)
         if num_tokens > 1:
-            allowed = ~self.mask[offset : offset + num_tokens, : keys.shape[2]].bool()
-        return F.scaled_dot_product_attention(queries, keys, values, attn_mask=allowed, dropout_p=dropout_p)
+            # as linhas da máscara das posições offset..offset+T_novo-1; sem cache, [:T, :T].
+            # Um token novo sozinho só tem o passado à frente: a linha dele não esconde nada.
+            causal_mask = self.mask[offset : offset + num_tokens, : keys.shape[2]].bool()
+            attn_scores.masked_fill_(causal_mask, -torch.inf)  # o futuro fica invisível
+        # dividir por sqrt(head_dim) mantém a softmax longe da saturação
+        attn_weights = torch.softmax(attn_scores / keys.shape[-1] ** 0.5, dim=-1)
+        attn_weights = self.dropout(attn_weights)
+        return attn_weights @ values

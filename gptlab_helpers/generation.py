@@ -5,8 +5,8 @@ import math
 
 import torch
 
+from .core.validation import check_non_negative_int, check_positive_int, check_token_ids
 from .kv_cache import KVCache
-from .validation import check_non_negative_int, check_positive_int, check_token_ids
 
 
 def check_generation_args(model, idx, max_new_tokens, context_size):
@@ -132,32 +132,8 @@ class NextTokenLogits:
             return self.model(idx, **options)[:, -1, :]  # (B, V)
 
 
-def generate_stream(
-    model,
-    idx,
-    max_new_tokens,
-    context_size,
-    temperature=0.0,
-    top_k=None,
-    top_p=None,
-    eos_id=None,
-    generator=None,
-    use_cache=True,
-):
-    """Como `generate`, mas entrega cada token assim que ele sai: um iterador de tensores (B, 1).
-
-    Serve para mostrar o texto aparecendo enquanto é gerado. Os argumentos são conferidos já na
-    chamada; juntando os pedaços, `torch.cat([idx, *pedaços], dim=1)` é a saída de `generate`.
-    """
-    check_generation_args(model, idx, max_new_tokens, context_size)
-    vocab_size = getattr(model, "cfg", {}).get("vocab_size")
-    check_sampling_args(temperature, top_k, top_p, eos_id, vocab_size)
-    next_logits = NextTokenLogits(model, context_size, use_cache)
-    return token_stream(next_logits, idx, max_new_tokens, temperature, top_k, top_p, eos_id, generator)
-
-
 def token_stream(next_logits, idx, max_new_tokens, temperature, top_k, top_p, eos_id, generator):
-    """O laço de geração de `generate_stream` (os argumentos já foram conferidos)."""
+    """O laço de geração: entrega cada token novo, (B, 1), assim que ele sai (argumentos já conferidos)."""
     finished = torch.zeros(idx.shape[0], dtype=torch.bool, device=idx.device)
     idx_next = None
     for _ in range(max_new_tokens):
@@ -187,6 +163,7 @@ def generate(
     eos_id=None,
     generator=None,
     use_cache=True,
+    stream=False,
 ):
     """Gera `max_new_tokens` tokens: (B, T) -> (B, T + até max_new_tokens).
 
@@ -203,8 +180,13 @@ def generate(
     como os embeddings posicionais são absolutos, todas as posições mudam e o cache é refeito
     a partir dos últimos `context_size` tokens, a cada passo (daí em diante, tão lento quanto
     sem cache, mas com os mesmos IDs). Modelos sem suporte a cache usam o caminho sem cache.
+
+    `stream=True` devolve, em vez do tensor, um iterador que entrega cada token novo, (B, 1),
+    assim que ele sai: serve para mostrar o texto aparecendo enquanto é gerado. Os argumentos
+    são conferidos já na chamada, e `torch.cat([idx, *pedaços], dim=1)` é a saída sem `stream`.
     """
-    steps = generate_stream(
-        model, idx, max_new_tokens, context_size, temperature, top_k, top_p, eos_id, generator, use_cache
-    )
-    return torch.cat([idx, *steps], dim=1)
+    check_generation_args(model, idx, max_new_tokens, context_size)
+    check_sampling_args(temperature, top_k, top_p, eos_id, getattr(model, "cfg", {}).get("vocab_size"))
+    next_logits = NextTokenLogits(model, context_size, use_cache)
+    steps = token_stream(next_logits, idx, max_new_tokens, temperature, top_k, top_p, eos_id, generator)
+    return steps if stream else torch.cat([idx, *steps], dim=1)

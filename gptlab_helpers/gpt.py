@@ -4,63 +4,67 @@ import torch
 import torch.nn as nn
 
 from .attention import MultiHeadAttention
-from .config import dropout_rates, norm_position, validate_config
-from .layers import FeedForward, LayerNorm, fast_variant, use_fast_linears
-from .modern import GroupedQueryAttention, RMSNorm, SwiGLUFeedForward
-from .validation import check_token_ids
+from .config import model_options
+from .core.validation import check_token_ids
+from .layers import FeedForward, LayerNorm
 
 
-# --- as peças escolhidas pela configuração (aulas 12 e 13); sem as chaves novas, as do GPT-2 ---
-def make_norm(cfg, default=LayerNorm):
-    """A normalização de `cfg["norm"]`: LayerNorm (padrão), sem shift se `bias=False`, ou RMSNorm."""
-    if cfg.get("norm", "layernorm") == "rmsnorm":
-        return RMSNorm(cfg["emb_dim"])
-    if not cfg.get("bias", True):
-        return LayerNorm(cfg["emb_dim"], bias=False)
-    return fast_variant(default, cfg)(cfg["emb_dim"])
+def attention_arguments(options):
+    """Os argumentos que toda atenção recebe da configuração resolvida (dimensões, cabeças, dropout)."""
+    return {
+        "d_in": options.emb_dim,
+        "d_out": options.emb_dim,
+        "context_length": options.context_length,
+        "dropout": options.drop_rate_attn,
+        "num_heads": options.n_heads,
+        "qkv_bias": options.qkv_bias,
+    }
 
 
-def block_norm(cfg):
-    """A normalização de um bloco: a de `make_norm`, ou nn.Identity com norm_position = "none"."""
-    if norm_position(cfg) == "none":
-        return nn.Identity()
-    return make_norm(cfg)
+# --- as peças que a configuração escolhe --------------------------------------------------------
+# Cada tipo de peça é um dicionário nome -> fábrica(cfg, options), onde `options` é a configuração
+# resolvida (`config.model_options`). Esta aula traz as do GPT-2; as variantes das aulas seguintes
+# (`gptlab_helpers.variants`: RMSNorm, SwiGLU, a atenção com GQA e RoPE) acrescentam as suas
+# com `register_part`, quando o pacote é importado. Assim nenhuma aula importa uma posterior.
+PARTS = {
+    "norm": {"layernorm": lambda cfg, options: LayerNorm(options.emb_dim, bias=options.bias)},
+    "feed_forward": {"gelu": lambda cfg, options: FeedForward(cfg)},
+    "attention": {
+        "multi_head": lambda cfg, options: MultiHeadAttention(**attention_arguments(options)),
+    },
+}
+# Adaptações do modelo já montado, uma por chave booleana da configuração (`use_sdpa`,
+# `fast_kernels`): `variants.fast` as registra; cada uma troca camadas por versões mais rápidas
+# com os mesmos parâmetros, sem sortear nada (os pesos iniciais continuam os da aula).
+ADAPTERS = {}
 
 
-def make_feed_forward(cfg):
-    """A feed-forward de `cfg["ff_activation"]`: GELU (padrão) ou SwiGLU."""
-    if cfg.get("ff_activation", "gelu") == "swiglu":
-        return SwiGLUFeedForward(cfg)
-    return FeedForward(cfg)
+def register_part(kind, name, factory):
+    """Acrescenta uma peça: `kind` é "norm", "feed_forward" ou "attention"; `factory(cfg, options)`."""
+    PARTS[kind][name] = factory
 
 
-def make_attention(cfg):
-    """A atenção do bloco: a MultiHeadAttention da aula, ou a GroupedQueryAttention quando a
-    configuração pede GQA (`n_kv_heads`), RoPE (`pos_encoding="rope"`) ou `bias=False`."""
-    _, attn_rate, _ = dropout_rates(cfg)
-    rope = cfg.get("pos_encoding", "learned") == "rope"
-    if "n_kv_heads" in cfg or rope or not cfg.get("bias", True):
-        return GroupedQueryAttention(
-            d_in=cfg["emb_dim"],
-            d_out=cfg["emb_dim"],
-            context_length=cfg["context_length"],
-            dropout=attn_rate,
-            num_heads=cfg["n_heads"],
-            num_kv_heads=cfg.get("n_kv_heads"),
-            qkv_bias=cfg["qkv_bias"],
-            bias=cfg.get("bias", True),
-            rope_base=cfg.get("rope_base", 10_000.0) if rope else None,
-            use_sdpa=cfg.get("use_sdpa", False) or cfg.get("fast_kernels", False),
+def make_part(kind, name, cfg, options):
+    """Cria a peça `name` do tipo `kind` (erro em português se ninguém a registrou)."""
+    if name not in PARTS[kind]:
+        raise ValueError(
+            f"não há peça {kind}={name!r} registrada (as que há: {', '.join(PARTS[kind])}); as das aulas "
+            "12 e 13 ficam em gptlab_helpers.variants, que `import gptlab_helpers` registra"
         )
-    return MultiHeadAttention(
-        d_in=cfg["emb_dim"],
-        d_out=cfg["emb_dim"],
-        context_length=cfg["context_length"],
-        num_heads=cfg["n_heads"],
-        dropout=attn_rate,
-        qkv_bias=cfg["qkv_bias"],
-        use_sdpa=cfg.get("use_sdpa", False) or cfg.get("fast_kernels", False),
-    )
+    return PARTS[kind][name](cfg, options)
+
+
+def attention_kind(options):
+    """A atenção da aula cobre o GPT-2; GQA, RoPE ou `bias=False` pedem a "grouped_query" (aula 13)."""
+    lesson = options.n_kv_heads == options.n_heads and options.pos_encoding == "learned" and options.bias
+    return "multi_head" if lesson else "grouped_query"
+
+
+def block_norm(cfg, options):
+    """A normalização de um bloco: a de `options.norm`, ou nn.Identity com norm_position = "none"."""
+    if options.norm_position == "none":
+        return nn.Identity()
+    return make_part("norm", options.norm, cfg, options)
 
 
 class TransformerBlock(nn.Module):
@@ -77,13 +81,13 @@ class TransformerBlock(nn.Module):
 
     def __init__(self, cfg):
         super().__init__()
-        _, _, shortcut_rate = dropout_rates(cfg)
-        self.att = make_attention(cfg)
-        self.ff = make_feed_forward(cfg)
-        self.norm1 = block_norm(cfg)
-        self.norm2 = block_norm(cfg)
-        self.drop_shortcut = nn.Dropout(shortcut_rate)
-        self.norm_position = norm_position(cfg)
+        options = model_options(cfg)
+        self.att = make_part("attention", attention_kind(options), cfg, options)
+        self.ff = make_part("feed_forward", options.ff_activation, cfg, options)
+        self.norm1 = block_norm(cfg, options)
+        self.norm2 = block_norm(cfg, options)
+        self.drop_shortcut = nn.Dropout(options.drop_rate_shortcut)
+        self.norm_position = options.norm_position
 
     def forward(self, x, layer_cache=None):
         """(B, T, C) -> (B, T, C); `layer_cache` é o KV cache da atenção deste bloco (ou None)."""
@@ -114,26 +118,24 @@ class GPTModel(nn.Module):
     produza os mesmos pesos e, portanto, os mesmos números da aula.
     """
 
-    block_class = TransformerBlock
-    norm_class = LayerNorm
-
     def __init__(self, cfg):
         super().__init__()
-        validate_config(cfg)
+        options = model_options(cfg)
         self.cfg = cfg
-        self.tok_emb = nn.Embedding(cfg["vocab_size"], cfg["emb_dim"])
+        self.tok_emb = nn.Embedding(options.vocab_size, options.emb_dim)
         # com RoPE a posição entra na atenção: não há embedding posicional
-        learned = cfg.get("pos_encoding", "learned") == "learned"
-        self.pos_emb = nn.Embedding(cfg["context_length"], cfg["emb_dim"]) if learned else None
-        self.drop_emb = nn.Dropout(dropout_rates(cfg)[0])
-        self.trf_blocks = nn.Sequential(*[self.block_class(cfg) for _ in range(cfg["n_layers"])])
+        learned = options.pos_encoding == "learned"
+        self.pos_emb = nn.Embedding(options.context_length, options.emb_dim) if learned else None
+        self.drop_emb = nn.Dropout(options.drop_rate_emb)
+        self.trf_blocks = nn.Sequential(*[TransformerBlock(cfg) for _ in range(options.n_layers)])
         # Só o Pre-LN precisa de uma norma final: no Post-LN o último bloco já termina numa
         # LayerNorm, e com norm_position = "none" não há normalização em lugar nenhum.
-        pre_ln = norm_position(cfg) == "pre"
-        self.final_norm = make_norm(cfg, default=self.norm_class) if pre_ln else nn.Identity()
-        self.out_head = nn.Linear(cfg["emb_dim"], cfg["vocab_size"], bias=False)
-        if cfg.get("fast_kernels", False):
-            use_fast_linears(self)  # as mesmas camadas, mais rápidas na geração (layers.LinearFast)
+        pre_ln = options.norm_position == "pre"
+        self.final_norm = make_part("norm", options.norm, cfg, options) if pre_ln else nn.Identity()
+        self.out_head = nn.Linear(options.emb_dim, options.vocab_size, bias=False)
+        for key, adapt in ADAPTERS.items():
+            if getattr(options, key):
+                adapt(self)  # ex.: fast_kernels troca as camadas pelas rápidas, com os mesmos pesos
         # False pula a conferência dos valores dos IDs (min/max), que sincroniza com a GPU a
         # cada forward; o treino desliga depois de conferir o texto inteiro uma vez
         self.check_inputs = True

@@ -14,7 +14,7 @@ import tiktoken
 import torch
 from tiktoken.load import check_hash, data_gym_to_mergeable_bpe_ranks
 
-from .validation import check_token_ids
+from .core.validation import check_token_ids
 
 # sha256 esperados pelo próprio tiktoken para os arquivos do GPT-2
 VOCAB_BPE_SHA256 = "1ce1664773c50f3e0cc8842619a93edc4624525b728b188a9e0be33b7726adc5"

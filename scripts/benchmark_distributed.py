@@ -41,7 +41,7 @@ def command(nproc, train_args):
         "127.0.0.1",
         f"--master_port={free_port()}",
         "-m",
-        "gptlab_helpers.train",
+        "gptlab_helpers.training",
         *train_args,
     ]
 

@@ -157,7 +157,7 @@ def linear_table(repeats):
     """F.linear x LinearFast nas matrizes do GPT-2 124M, com 1 e 4 linhas (ms por multiplicação)."""
     import torch.nn as nn
 
-    from gptlab_helpers.layers import LinearFast
+    from gptlab_helpers.variants.fast import LinearFast
 
     emb, vocab = GPT_CONFIG_124M["emb_dim"], GPT_CONFIG_124M["vocab_size"]
     shapes = {"cabeça de saída": (emb, vocab), "W_query": (emb, emb), "feed-forward, 1ª": (emb, 4 * emb)}

@@ -34,7 +34,7 @@ def grade(folder, output, jobs):
     command = [
         sys.executable,
         "-m",
-        "gptlab_helpers.grading",
+        "gptlab_instructor.grading",
         str(folder),
         "-o",
         str(output),

@@ -17,11 +17,12 @@ import time
 import torch
 
 from gptlab_helpers import GPTModel, parameter_breakdown
-from gptlab_helpers.char_tokenizer import CharTokenizer
-from gptlab_helpers.corpus import load_corpus
-from gptlab_helpers.data import train_val_split
-from gptlab_helpers.side_by_side import MODERN_CHAR_CONFIG, train_side_by_side
+from gptlab_helpers.presets import MODERN_CHAR_CONFIG
 from gptlab_helpers.training import CHAR_GPT_CONFIG, CHAR_TRAIN_SETTINGS
+from gptlab_helpers.training.char_tokenizer import CharTokenizer
+from gptlab_helpers.training.corpus import load_corpus
+from gptlab_helpers.training.data import train_val_split
+from gptlab_helpers.training.side_by_side import train_side_by_side
 
 CONFIGS = {"GPT-2": CHAR_GPT_CONFIG, "moderno": MODERN_CHAR_CONFIG}
 

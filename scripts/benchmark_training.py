@@ -31,10 +31,10 @@ import torch.nn as nn
 from hf_peer import hf_gpt2
 
 from gptlab_helpers import GPTModel
-from gptlab_helpers.char_tokenizer import CharTokenizer
-from gptlab_helpers.corpus import load_corpus
-from gptlab_helpers.data import fixed_batches, train_val_split
 from gptlab_helpers.training import CHAR_GPT_CONFIG, CHAR_TRAIN_SETTINGS, estimate_loss, train
+from gptlab_helpers.training.char_tokenizer import CharTokenizer
+from gptlab_helpers.training.corpus import load_corpus
+from gptlab_helpers.training.data import fixed_batches, train_val_split
 
 # As perdas de validação que o README do GPTLab relata para o modelo de CPU.
 GPTLAB_TARGETS = {"GPTLab, 5.000 iterações": 2.02, "GPTLab, 10.000 iterações": 1.87}

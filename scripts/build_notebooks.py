@@ -3,10 +3,10 @@
     python scripts/build_notebooks.py                # tudo
     python scripts/build_notebooks.py --only 03 05   # só as aulas (e soluções) 03 e 05
 
-O código está em `gptlab_helpers/authoring/build.py`.
+O código está em `instructor/gptlab_instructor/authoring/build.py`.
 """
 
-from gptlab_helpers.authoring.build import main
+from gptlab_instructor.authoring.build import main
 
 if __name__ == "__main__":
     main()

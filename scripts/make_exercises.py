@@ -4,10 +4,10 @@
     python scripts/make_exercises.py --execute  # e executa as soluções
     python scripts/make_exercises.py --check    # só confere se está em dia
 
-O código está em `gptlab_helpers/authoring/exercises.py`.
+O código está em `instructor/gptlab_instructor/authoring/exercises.py`.
 """
 
-from gptlab_helpers.authoring.exercises import main
+from gptlab_instructor.authoring.exercises import main
 
 if __name__ == "__main__":
     main()

@@ -4,10 +4,10 @@
     python scripts/set_repository.py DONO/NOME --branch aula  # outro ramo
     python scripts/set_repository.py --check                  # só confere se tudo concorda
 
-O código está em `gptlab_helpers/authoring/repository.py`.
+O código está em `instructor/gptlab_instructor/authoring/repository.py`.
 """
 
-from gptlab_helpers.authoring.repository import main
+from gptlab_instructor.authoring.repository import main
 
 if __name__ == "__main__":
     main()

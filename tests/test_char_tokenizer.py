@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from gptlab_helpers import get_tokenizer, text_to_token_ids, token_ids_to_text
-from gptlab_helpers.char_tokenizer import CharTokenizer
+from gptlab_helpers.training.char_tokenizer import CharTokenizer
 
 TEXT = "A figura é poética, mas não é a da heroína do romance.\n"
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import nbformat
 import pytest
 import torch
+from gptlab_instructor.authoring.exercises import without_markers
 
 import gptlab_helpers
-from gptlab_helpers.authoring.exercises import without_markers
 from gptlab_helpers.checks import (
     lesson01,
     lesson02,
@@ -331,7 +331,7 @@ def test_13_rope_code():
     assert_result(lesson13.q2.evaluate(swapped), "incorrect", 0.0, "trocados")
     odd = solution_namespace("13", [(rope_line, "return x * cos + rotated * sin * 2")])
     assert_result(lesson13.q2.evaluate(odd), "incorrect", 0.0, "difere")
-    package = {"apply_rope": gptlab_helpers.modern.apply_rope}
+    package = {"apply_rope": gptlab_helpers.variants.modern.apply_rope}
     assert_result(lesson13.q2.evaluate(package), "incorrect", 0.0, "função pronta")
     assert_result(lesson13.q2.evaluate({"apply_rope": 3}), "incorrect", 0.0, "deveria ser uma função")
 

@@ -8,7 +8,7 @@ import torch.nn as nn
 from gptlab_helpers import GPTModel, MultiHeadAttention, next_token_probabilities
 from gptlab_helpers.checks import EXERCISE_SETS, lesson12, lesson14
 from gptlab_helpers.layers import FeedForward, LayerNorm
-from gptlab_helpers.norm_experiments import block_gradient_norms
+from gptlab_helpers.training.norm_position import block_gradient_norms
 
 
 def assert_result(result, status, points, *fragments):

@@ -1,9 +1,9 @@
 """O argparse em português, comum a todos os comandos do pacote."""
 
 import pytest
+from gptlab_instructor.authoring import build, exercises, repository
 
-from gptlab_helpers.authoring import build, exercises, repository
-from gptlab_helpers.cli import PortugueseParser
+from gptlab_helpers.core.cli import PortugueseParser
 
 
 @pytest.mark.parametrize("main", [build.main, exercises.main, repository.main])

@@ -33,18 +33,17 @@ import shutil
 import subprocess
 import sys
 import time
+import tomllib
 import zipfile
 from pathlib import Path
 
 import nbformat
 import packaging.tags
 import pytest
-import tomllib
+from gptlab_instructor.authoring import repository as set_repository_module
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from packaging.requirements import Requirement
-
-from gptlab_helpers.authoring import repository as set_repository_module
 
 pytestmark = [pytest.mark.slow, pytest.mark.kernels]
 

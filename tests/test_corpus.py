@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from gptlab_helpers import corpus
-from gptlab_helpers.corpus import CORPORA, load_corpus, manifest_json
+from gptlab_helpers.training import corpus
+from gptlab_helpers.training.corpus import CORPORA, load_corpus, manifest_json
 
 TEXT = "Era uma vez um texto curto, só para testar o carregador.\n"
 DATA = TEXT.encode("utf-8")

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from gptlab_helpers.data import SlidingWindowDataset, fixed_batches, random_batch, train_val_split
+from gptlab_helpers.training.data import SlidingWindowDataset, fixed_batches, random_batch, train_val_split
 
 # IDs 0, 1, 2, ...: cada janela mostra de onde saiu, o que facilita conferir os alvos
 IDS = torch.arange(1000)

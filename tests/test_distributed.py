@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from gptlab_helpers.train import main
 from gptlab_helpers.training import load_checkpoint, load_trained_model
+from gptlab_helpers.training.cli import main
 
 pytestmark = pytest.mark.slow
 
@@ -51,7 +51,7 @@ def torchrun_command(nproc, *args):
         str(nproc),
     ]
     address = ["--master_addr", "127.0.0.1", "--master_port", str(free_port())]
-    return [*launcher, *address, "-m", "gptlab_helpers.train", *map(str, args)]
+    return [*launcher, *address, "-m", "gptlab_helpers.training", *map(str, args)]
 
 
 def child_environment():

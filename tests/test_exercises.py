@@ -13,6 +13,8 @@ from pathlib import Path
 import nbformat
 import pytest
 import torch
+from gptlab_instructor.authoring import exercises as make_exercises
+from gptlab_instructor.authoring import notebooks
 from nbclient import NotebookClient
 
 from gptlab_helpers.analysis import (
@@ -21,8 +23,6 @@ from gptlab_helpers.analysis import (
     model_size_mb,
     parameter_breakdown_from_config,
 )
-from gptlab_helpers.authoring import build as build_notebooks
-from gptlab_helpers.authoring import exercises as make_exercises
 from gptlab_helpers.checks import (
     EXERCISE_SETS,
     lesson01,
@@ -34,10 +34,10 @@ from gptlab_helpers.checks import (
     lesson13,
     lesson14,
 )
+from gptlab_helpers.checks.conventions import CHECK_CALL, LESSONS, METADATA_KEY, SOLUTION_ONLY_TAG
 from gptlab_helpers.checks.kinds import ExplanationExercise
 from gptlab_helpers.checks.modules import seeded
 from gptlab_helpers.config import GPT_CONFIG_124M, get_gpt2_config
-from gptlab_helpers.conventions import CHECK_CALL, LESSONS, METADATA_KEY, SOLUTION_ONLY_TAG
 from gptlab_helpers.shortcut import ExampleDeepNeuralNetwork, gradient_means
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -300,4 +300,4 @@ def test_bad_solution_only_cells_are_reported(tmp_path, cell, message):
 
 def test_lesson_sources_refuse_tags_instead_of_dropping_them():
     with pytest.raises(ValueError, match="tags de célula"):
-        build_notebooks.parse_percent_source('# %% [markdown] tags=["solucao"]\n# texto\n', "aula.py")
+        notebooks.parse_percent_source('# %% [markdown] tags=["solucao"]\n# texto\n', "aula.py")

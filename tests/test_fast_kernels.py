@@ -4,7 +4,13 @@ import pytest
 import torch
 
 from gptlab_helpers import GELU, GPT_CONFIG_124M, GPTModel, LayerNorm, validate_config
-from gptlab_helpers.layers import GELUFast, LayerNormFast, LinearFast, fast_variant
+from gptlab_helpers.variants.fast import (
+    FAST_CLASSES,
+    GELUFast,
+    LayerNormFast,
+    LinearFast,
+    MultiHeadAttentionFast,
+)
 
 
 def twins(cfg):
@@ -26,15 +32,14 @@ def test_fast_layers_agree_with_the_lesson_layers():
     fast_norm.load_state_dict(norm.state_dict())
     torch.testing.assert_close(fast_norm(x), norm(x), atol=1e-5, rtol=0)
     torch.testing.assert_close(GELUFast()(x), GELU()(x), atol=1e-5, rtol=0)
-    assert fast_variant(LayerNorm, {"fast_kernels": True}) is LayerNormFast
-    assert fast_variant(LayerNorm, {}) is LayerNorm
+    assert FAST_CLASSES[LayerNorm] is LayerNormFast
 
 
 def test_fast_model_has_the_same_parameters_and_outputs(tiny_cfg):
     teaching, fast = twins(tiny_cfg)
     assert isinstance(fast.trf_blocks[0].norm1, LayerNormFast)
     assert isinstance(fast.trf_blocks[0].ff.layers[1], GELUFast)
-    assert fast.trf_blocks[0].att.use_sdpa
+    assert isinstance(fast.trf_blocks[0].att, MultiHeadAttentionFast)
     # mesma ordem de criação: os mesmos pesos, com os mesmos nomes (checkpoints servem aos dois)
     fast_state = fast.state_dict()
     for name, tensor in teaching.state_dict().items():

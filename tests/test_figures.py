@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import pytest
 
 from gptlab_helpers import GPT_CONFIG_124M
-from gptlab_helpers.figures import draw_generation_loop, draw_gpt_architecture, draw_transformer_block
+from gptlab_helpers.viz.figures import draw_generation_loop, draw_gpt_architecture, draw_transformer_block
 
 SMALL = dict(GPT_CONFIG_124M, vocab_size=115, emb_dim=64, n_layers=4, n_heads=4)
 

@@ -13,6 +13,7 @@ from gptlab_helpers import (
     MultiHeadAttention,
     TransformerBlock,
 )
+from gptlab_helpers.variants.fast import MultiHeadAttentionFast
 
 
 def test_layernorm_matches_torch_and_normalizes():
@@ -49,7 +50,7 @@ def test_attention_is_causal_and_mask_is_a_buffer():
 def test_attention_sdpa_path_agrees_with_explicit_path():
     torch.manual_seed(0)
     explicit = MultiHeadAttention(8, 8, 6, dropout=0.0, num_heads=2)
-    fast = MultiHeadAttention(8, 8, 6, dropout=0.0, num_heads=2, use_sdpa=True)
+    fast = MultiHeadAttentionFast(8, 8, 6, dropout=0.0, num_heads=2)
     fast.load_state_dict(explicit.state_dict())
     x = torch.randn(2, 6, 8)
     torch.testing.assert_close(fast(x), explicit(x), atol=1e-5, rtol=1e-5)

@@ -22,13 +22,11 @@ from pathlib import Path
 import make_submissions  # tests/fixtures, pelo pythonpath do pytest
 import nbformat
 import pytest
-
-from gptlab_helpers.checks import EXERCISE_SETS
-from gptlab_helpers.grading import Settings, grade_folder, main, manual
-from gptlab_helpers.grading import batch as grading_batch
-from gptlab_helpers.grading.batch import with_causes
-from gptlab_helpers.grading.evaluator import Snapshot
-from gptlab_helpers.grading.inputs import (
+from gptlab_instructor.grading import Settings, grade_folder, main, manual
+from gptlab_instructor.grading import batch as grading_batch
+from gptlab_instructor.grading.batch import with_causes
+from gptlab_instructor.grading.evaluator import Snapshot
+from gptlab_instructor.grading.inputs import (
     SubmissionsError,
     check_cell_changes,
     check_cells,
@@ -38,11 +36,13 @@ from gptlab_helpers.grading.inputs import (
     recognise_exercise_set,
     student_names,
 )
-from gptlab_helpers.grading.kernel import CellOutcome, Limits
-from gptlab_helpers.grading.problems import CellProblem, ProblemLog
-from gptlab_helpers.grading.reports import Graded, append_state, feedback_text, grades_table, load_state
-from gptlab_helpers.grading.runner import parse_result, plan_steps
-from gptlab_helpers.grading.status import ExerciseResult, SubmissionStatus
+from gptlab_instructor.grading.kernel import CellOutcome, Limits
+from gptlab_instructor.grading.problems import CellProblem, ProblemLog
+from gptlab_instructor.grading.reports import Graded, append_state, feedback_text, grades_table, load_state
+from gptlab_instructor.grading.runner import parse_result, plan_steps
+from gptlab_instructor.grading.status import ExerciseResult, SubmissionStatus
+
+from gptlab_helpers.checks import EXERCISE_SETS
 
 # tempo por célula folgado para a máquina do CI, mas curto para o laço infinito não pesar
 TEST_LIMITS = Limits(cell_timeout=20, total_timeout=300, interrupt_grace=5)
@@ -294,7 +294,7 @@ def test_usage_errors_exit_with_code_2_and_a_portuguese_message(tmp_path, capsys
 
 @pytest.mark.slow
 def test_module_and_console_script_show_portuguese_help():
-    commands = [[sys.executable, "-m", "gptlab_helpers.grading", "--help"]]
+    commands = [[sys.executable, "-m", "gptlab_instructor.grading", "--help"]]
     script = Path(sys.executable).with_name("gptlab-grade")
     if script.exists():
         commands.append([str(script), "--help"])
@@ -475,7 +475,7 @@ def test_interrupted_run_keeps_what_finished_and_resumes_from_a_zip(tmp_path):
 
     pack()
     output = tmp_path / "saida"
-    command = [sys.executable, "-m", "gptlab_helpers.grading", str(archive), "-o", str(output), "-j", "1"]
+    command = [sys.executable, "-m", "gptlab_instructor.grading", str(archive), "-o", str(output), "-j", "1"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     state = output / ".estado.jsonl"
     deadline = time.monotonic() + 120

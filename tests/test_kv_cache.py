@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from gptlab_helpers import GPT_CONFIG_124M, GPTModel
-from gptlab_helpers.generation import generate, generate_stream, supports_kv_cache
+from gptlab_helpers.generation import generate, supports_kv_cache
 from gptlab_helpers.kv_cache import KVCache, kv_cache_bytes_per_token
 
 PROMPTS = torch.tensor([[1, 2, 3], [7, 8, 9]])
@@ -80,7 +80,7 @@ def test_stream_yields_the_tokens_of_generate_one_at_a_time(tiny_cfg):
     for use_cache in (True, False):
         seeded = torch.Generator().manual_seed(7)
         steps = list(
-            generate_stream(model, PROMPTS, 12, 8, 1.0, eos_id=5, generator=seeded, use_cache=use_cache)
+            generate(model, PROMPTS, 12, 8, 1.0, eos_id=5, generator=seeded, use_cache=use_cache, stream=True)
         )
         assert all(step.shape == (2, 1) for step in steps)
         expected = generate(model, PROMPTS, 12, 8, 1.0, eos_id=5, generator=torch.Generator().manual_seed(7))
@@ -90,7 +90,7 @@ def test_stream_yields_the_tokens_of_generate_one_at_a_time(tiny_cfg):
 def test_stream_checks_its_arguments_when_called(tiny_cfg):
     model = make_model(tiny_cfg)
     with pytest.raises(ValueError, match="top_k=999 é maior que o vocabulário"):
-        generate_stream(model, PROMPTS, 5, 8, temperature=1.0, top_k=999)
+        generate(model, PROMPTS, 5, 8, temperature=1.0, top_k=999, stream=True)
 
 
 def test_models_without_cache_support_fall_back(tiny_cfg):

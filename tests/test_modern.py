@@ -11,14 +11,15 @@ import torch.nn.functional as F
 from gptlab_helpers import GPT_CONFIG_124M, GPTModel, MultiHeadAttention, parameter_breakdown
 from gptlab_helpers.analysis import parameter_breakdown_from_config
 from gptlab_helpers.config import feed_forward_hidden_dim, validate_config
-from gptlab_helpers.modern import (
+from gptlab_helpers.variants.fast import GroupedQueryAttentionFast
+from gptlab_helpers.variants.modern import (
     GroupedQueryAttention,
     RMSNorm,
     SwiGLUFeedForward,
     apply_rope,
     rope_angles,
 )
-from gptlab_helpers.published_configs import (
+from gptlab_helpers.variants.published import (
     PUBLISHED_CONFIGS,
     format_published_table,
     gptlab_config,
@@ -139,11 +140,11 @@ def test_rope_refuses_odd_head_dim():
 
 
 # --- GQA --------------------------------------------------------------------------------------
-@pytest.mark.parametrize("use_sdpa", [False, True])
-def test_gqa_with_as_many_kv_heads_as_heads_is_the_lesson_mha(use_sdpa):
+@pytest.mark.parametrize("attention_class", [GroupedQueryAttention, GroupedQueryAttentionFast])
+def test_gqa_with_as_many_kv_heads_as_heads_is_the_lesson_mha(attention_class):
     torch.manual_seed(0)
     mha = MultiHeadAttention(d_in=16, d_out=16, context_length=8, dropout=0.0, num_heads=4)
-    gqa = GroupedQueryAttention(16, 16, 8, 0.0, num_heads=4, num_kv_heads=4, use_sdpa=use_sdpa)
+    gqa = attention_class(16, 16, 8, 0.0, num_heads=4, num_kv_heads=4)
     gqa.load_state_dict(mha.state_dict())  # os mesmos nomes: W_query, W_key, W_value, out_proj, mask
     x = torch.randn(2, 6, 16)
     torch.testing.assert_close(gqa(x), mha(x), atol=1e-6, rtol=1e-5)
@@ -172,12 +173,10 @@ def test_gqa_is_causal(rope_base):
     torch.testing.assert_close(gqa(x)[:, :4], gqa(changed)[:, :4])
 
 
-@pytest.mark.parametrize("use_sdpa", [False, True])
-def test_gqa_with_a_layer_cache_gives_the_same_outputs(use_sdpa):
+@pytest.mark.parametrize("attention_class", [GroupedQueryAttention, GroupedQueryAttentionFast])
+def test_gqa_with_a_layer_cache_gives_the_same_outputs(attention_class):
     torch.manual_seed(0)
-    gqa = GroupedQueryAttention(
-        16, 16, 8, 0.0, num_heads=4, num_kv_heads=2, rope_base=100.0, use_sdpa=use_sdpa
-    )
+    gqa = attention_class(16, 16, 8, 0.0, num_heads=4, num_kv_heads=2, rope_base=100.0)
     x = torch.randn(2, 7, 16)
     full = gqa(x)
     cache = TinyLayerCache()

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 
 from gptlab_helpers import GPTModel, TransformerBlock, validate_config
 from gptlab_helpers.analysis import parameter_breakdown, parameter_breakdown_from_config
-from gptlab_helpers.norm_experiments import (
+from gptlab_helpers.training.norm_position import (
     block_gradient_norms,
     diverged,
     format_gradient_table,
@@ -153,7 +153,7 @@ def test_loss_plot_keeps_a_diverged_run_from_flattening_the_others():
     import matplotlib
 
     matplotlib.use("Agg")
-    from gptlab_helpers.norm_experiments import plot_gradient_norms, plot_norm_variant_losses
+    from gptlab_helpers.viz.norm_position import plot_gradient_norms, plot_norm_variant_losses
 
     histories = {
         ("pre", 20): {"step": [0, 10, 20], "val_loss": [4.9, 3.0, 2.5]},

@@ -1,4 +1,4 @@
-"""Estrutura dos notebooks de aula e das funções de gptlab_helpers/authoring/build.py.
+"""Estrutura dos notebooks de aula e das funções de gptlab_instructor/authoring/build.py.
 
 As saídas em si são conferidas pelo nbval (pytest --nbval roda cada notebook de notebooks/).
 Aqui conferimos o que o nbval não vê: a célula de preparação, o selo do Colab, as seções
@@ -16,9 +16,10 @@ from pathlib import Path
 import nbformat
 import pytest
 import torch
+from gptlab_instructor.authoring import build as build_notebooks
+from gptlab_instructor.authoring import notebooks
 
 import gptlab_helpers
-from gptlab_helpers.authoring import build as build_notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -70,21 +71,21 @@ def test_repository_url_is_read_from_pyproject_and_cleaned(tmp_path):
     pyproject.write_text(
         '[project.urls]\nRepository = "https://github.com/dono/repo.git/"\n', encoding="utf-8"
     )
-    assert build_notebooks.repository_url(pyproject) == "https://github.com/dono/repo"
+    assert notebooks.repository_url(pyproject) == "https://github.com/dono/repo"
     pyproject.write_text('[project]\nname = "x"\n', encoding="utf-8")
     with pytest.raises(KeyError, match=r"\[project.urls\] Repository"):
-        build_notebooks.repository_url(pyproject)
+        notebooks.repository_url(pyproject)
 
 
 def test_colab_badge_points_to_the_notebook_on_github():
-    cell = build_notebooks.colab_badge_cell("notebooks/02_layer_normalization.ipynb")
-    owner_repo = build_notebooks.repository_url().removeprefix("https://github.com/")
-    branch = build_notebooks.repository_branch()
+    cell = notebooks.colab_badge_cell("notebooks/02_layer_normalization.ipynb")
+    owner_repo = notebooks.repository_url().removeprefix("https://github.com/")
+    branch = notebooks.repository_branch()
     expected = f"https://colab.research.google.com/github/{owner_repo}/blob/{branch}/notebooks/02_layer_normalization.ipynb"
     assert cell.cell_type == "markdown"
     assert f"]({expected})" in cell.source
     assert "Abrir no Colab" in cell.source
-    absolute = build_notebooks.colab_badge_cell(ROOT / "notebooks" / "02_layer_normalization.ipynb")
+    absolute = notebooks.colab_badge_cell(ROOT / "notebooks" / "02_layer_normalization.ipynb")
     assert absolute.source == cell.source
 
 
@@ -110,7 +111,7 @@ def run_setup_cell(monkeypatch, package_found, pip_returncode=0):
         )
     output = io.StringIO()
     with contextlib.redirect_stdout(output):
-        exec(compile(build_notebooks.setup_cell().source, "<célula de preparação>", "exec"), {})
+        exec(compile(notebooks.setup_cell().source, "<célula de preparação>", "exec"), {})
     return calls, output.getvalue()
 
 
@@ -125,7 +126,7 @@ def test_setup_cell_only_prints_versions_when_the_package_is_installed(monkeypat
 
 def test_setup_cell_installs_only_the_package_from_the_repository_in_colab(monkeypatch):
     calls, printed = run_setup_cell(monkeypatch, package_found=False)
-    url, branch = build_notebooks.repository_url(), build_notebooks.repository_branch()
+    url, branch = notebooks.repository_url(), notebooks.repository_branch()
     [(command, kwargs)] = calls
     assert command[1:] == ["-m", "pip", "install", "-q", f"gptlab-helpers @ git+{url}@{branch}"]
     assert kwargs["capture_output"] is True  # o aluno não vê a saída do pip
@@ -137,16 +138,16 @@ def test_setup_cell_explains_in_portuguese_when_the_install_fails(monkeypatch):
     with pytest.raises(RuntimeError) as error:
         run_setup_cell(monkeypatch, package_found=False, pip_returncode=1)
     message = str(error.value)
-    assert message.startswith(f"Não consegui instalar o gptlab_helpers de {build_notebooks.repository_url()}")
+    assert message.startswith(f"Não consegui instalar o gptlab_helpers de {notebooks.repository_url()}")
     assert "scripts/set_repository.py DONO/NOME" in message  # saída 1: o endereço
     assert "envie a pasta gptlab_helpers/" in message  # saída 2: sem internet
     assert error.value.__cause__ is None and error.value.__suppress_context__
 
 
 def test_setup_cell_comes_from_the_pyproject_settings():
-    cell = build_notebooks.setup_cell("https://github.com/dono/curso", "aula")
+    cell = notebooks.setup_cell("https://github.com/dono/curso", "aula")
     assert 'REPOSITORIO, RAMO = "https://github.com/dono/curso", "aula"' in cell.source
-    badge = build_notebooks.colab_badge_cell("exercises/01_x.ipynb", "https://github.com/dono/curso", "aula")
+    badge = notebooks.colab_badge_cell("exercises/01_x.ipynb", "https://github.com/dono/curso", "aula")
     assert (
         "(https://colab.research.google.com/github/dono/curso/blob/aula/exercises/01_x.ipynb)" in badge.source
     )
@@ -156,13 +157,13 @@ def test_parse_percent_source_splits_cells_and_rejects_empty_ones():
     text = (
         "# cabeçalho ignorado\n\n# %% [markdown]\n# # Título\n#\n# texto\n\n# %%\nx = 1\n\n\n# %%\nprint(x)\n"
     )
-    assert build_notebooks.parse_percent_source(text) == [
+    assert notebooks.parse_percent_source(text) == [
         ("markdown", "# Título\n\ntexto"),
         ("code", "x = 1"),
         ("code", "print(x)"),
     ]
     with pytest.raises(ValueError, match="vazia"):
-        build_notebooks.parse_percent_source("# %%\n\n# %%\nx = 1\n")
+        notebooks.parse_percent_source("# %%\n\n# %%\nx = 1\n")
 
 
 @pytest.mark.kernels
@@ -173,11 +174,11 @@ def test_execute_notebook_is_deterministic(tmp_path):
         nbformat.v4.new_code_cell("1 + 1"),
     ]
     path = tmp_path / "mini.ipynb"
-    build_notebooks.write_notebook(build_notebooks.new_notebook(cells), path)
-    build_notebooks.execute_notebook(path, timeout=60)
+    notebooks.write_notebook(notebooks.new_notebook(cells), path)
+    notebooks.execute_notebook(path, timeout=60)
     first = path.read_bytes()
     time.sleep(1)  # um horário gravado no arquivo mudaria entre as duas execuções
-    build_notebooks.execute_notebook(path, timeout=60)
+    notebooks.execute_notebook(path, timeout=60)
     assert path.read_bytes() == first
     notebook = nbformat.read(str(path), as_version=4)
     assert notebook.cells[0].outputs == [nbformat.v4.new_output("stream", name="stdout", text="um\ndois\n")]
@@ -190,10 +191,10 @@ def test_execute_notebook_is_deterministic(tmp_path):
 @pytest.mark.slow
 def test_execute_notebook_keeps_the_file_when_a_cell_fails(tmp_path):
     path = tmp_path / "falha.ipynb"
-    build_notebooks.write_notebook(build_notebooks.new_notebook([nbformat.v4.new_code_cell("1 / 0")]), path)
+    notebooks.write_notebook(notebooks.new_notebook([nbformat.v4.new_code_cell("1 / 0")]), path)
     before = path.read_bytes()
     with pytest.raises(RuntimeError, match="falhou"):
-        build_notebooks.execute_notebook(path, timeout=60)
+        notebooks.execute_notebook(path, timeout=60)
     assert path.read_bytes() == before
 
 
@@ -214,9 +215,9 @@ def test_notebook_opens_with_title_then_badge_then_setup_cell(name):
     """O título vem antes de qualquer código; logo depois, o selo do Colab e a preparação."""
     title, badge, setup = read_lesson(name).cells[:3]
     assert title.cell_type == "markdown" and title.source.startswith("# ")
-    assert badge.source == build_notebooks.colab_badge_cell(f"notebooks/{name}").source
+    assert badge.source == notebooks.colab_badge_cell(f"notebooks/{name}").source
     assert setup.cell_type == "code"
-    assert setup.source == build_notebooks.setup_cell().source
+    assert setup.source == notebooks.setup_cell().source
 
 
 @pytest.mark.parametrize("name", LESSON_NOTEBOOKS + NEXT_STEPS_NOTEBOOKS)
@@ -256,7 +257,7 @@ def test_notebook_has_no_errors_or_warnings(name):
 
 @pytest.mark.parametrize("name", ALL_NOTEBOOKS)
 def test_notebook_matches_its_source(name):
-    source = build_notebooks.SOURCES_DIR / name.replace(".ipynb", ".py")
+    source = notebooks.SOURCES_DIR / name.replace(".ipynb", ".py")
     expected = [(cell.cell_type, cell.source) for cell in build_notebooks.build_lesson_notebook(source).cells]
     actual = [(cell.cell_type, cell.source) for cell in read_lesson(name).cells]
     assert actual == expected, (
@@ -266,7 +267,7 @@ def test_notebook_matches_its_source(name):
 
 @pytest.mark.parametrize("name", ALL_NOTEBOOKS)
 def test_code_cells_are_short(name):
-    setup = build_notebooks.setup_cell().source  # gerada, igual em todos: fica de fora
+    setup = notebooks.setup_cell().source  # gerada, igual em todos: fica de fora
     lengths = [cell.source.count("\n") + 1 for cell in code_cells(read_lesson(name)) if cell.source != setup]
     assert max(lengths) <= MAX_CODE_LINES, (
         f"{name}: célula com {max(lengths)} linhas; divida-a em passos menores"

@@ -7,9 +7,9 @@ import pytest
 import torch
 
 from gptlab_helpers import GPTModel, LayerNorm
-from gptlab_helpers.char_tokenizer import CharTokenizer
 from gptlab_helpers.generation import next_token_probabilities
-from gptlab_helpers.plots import (
+from gptlab_helpers.training.char_tokenizer import CharTokenizer
+from gptlab_helpers.viz.plots import (
     attention_weights,
     char_category,
     plot_attention_heads,

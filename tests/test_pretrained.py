@@ -13,7 +13,6 @@ from huggingface_hub.errors import LocalEntryNotFoundError
 
 from gptlab_helpers import GPTModel, load_gpt2_weights, pretrained
 from gptlab_helpers.config import GPT2_SIZES
-from gptlab_helpers.layers import LinearFast
 from gptlab_helpers.pretrained import (
     GPT2DownloadError,
     download_gpt2,
@@ -23,6 +22,7 @@ from gptlab_helpers.pretrained import (
     tiny_gpt2_state_dict,
     write_tiny_gpt2,
 )
+from gptlab_helpers.variants.fast import LinearFast
 
 
 def hf_config_of(cfg):

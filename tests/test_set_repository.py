@@ -7,20 +7,19 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from gptlab_helpers.authoring import repository as set_repository
+from gptlab_instructor.authoring import repository as set_repository
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "set_repository.py"
 
 
-from gptlab_helpers.authoring import build as build_notebooks  # noqa: E402
+from gptlab_instructor.authoring import notebooks  # noqa: E402
 
 
 def test_pyproject_readme_badges_and_setup_cells_all_agree():
     """Cada selo e cada célula de preparação é exatamente o que o pyproject.toml manda."""
     url, branch = set_repository.current_settings()
-    assert (url, branch) == (build_notebooks.repository_url(), build_notebooks.repository_branch())
+    assert (url, branch) == (notebooks.repository_url(), notebooks.repository_branch())
     paths = set_repository.notebook_paths(ROOT)
     assert {path.parent.name for path in paths} == {"notebooks", "exercises", "solutions"}
     stale = set_repository.planned_files(ROOT, url, branch)
@@ -65,9 +64,9 @@ def test_rewrites_only_badges_and_setup_cells_and_goes_back_byte_for_byte(tmp_pa
         relative = path.relative_to(root).as_posix()
         assert old_url not in text, relative
         assert f"https://colab.research.google.com/github/minha-uni/gpt-aula/blob/turma-2/{relative}" in text
-        assert build_notebooks.setup_cell(
-            "https://github.com/minha-uni/gpt-aula", "turma-2"
-        ).source in "".join("".join(cell["source"]) for cell in json.loads(text)["cells"])
+        assert notebooks.setup_cell("https://github.com/minha-uni/gpt-aula", "turma-2").source in "".join(
+            "".join(cell["source"]) for cell in json.loads(text)["cells"]
+        )
         # o resto (texto, código, saídas, metadados) não mudou
         assert cells_without(text, markers) == cells_without(before[path].decode("utf-8"), markers)
         assert json.loads(text)["metadata"] == json.loads(before[path])["metadata"]

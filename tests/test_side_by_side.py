@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from gptlab_helpers import GPTModel
-from gptlab_helpers.side_by_side import train_side_by_side
+from gptlab_helpers.training.side_by_side import train_side_by_side
 
 SETTINGS = {
     "batch_size": 4,

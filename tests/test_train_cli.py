@@ -7,12 +7,12 @@ import pytest
 import torch
 from test_training import FAST, TEXT, tiny_model
 
-from gptlab_helpers import corpus
-from gptlab_helpers.char_tokenizer import CharTokenizer
-from gptlab_helpers.data import train_val_split
-from gptlab_helpers.gpu import autocast_context, check_bf16
-from gptlab_helpers.train import MODEL_SIZES, StopOnSignal, build_parser, main, model_config
-from gptlab_helpers.training import CHAR_GPT_CONFIG, load_checkpoint, load_trained_model, train
+from gptlab_helpers.presets import names, size_preset
+from gptlab_helpers.training import CHAR_GPT_CONFIG, corpus, load_checkpoint, load_trained_model, train
+from gptlab_helpers.training.char_tokenizer import CharTokenizer
+from gptlab_helpers.training.cli import StopOnSignal, build_parser, main, model_config
+from gptlab_helpers.training.data import train_val_split
+from gptlab_helpers.training.gpu import autocast_context, check_bf16
 
 TINY = ["--size", "minusculo", "--n-layers", "1", "--context-length", "16", "--batch-size", "4"]
 QUICK = ["--max-steps", "3", "--eval-interval", "10", "--eval-batches", "1", "--device", "cpu"]
@@ -39,7 +39,8 @@ def run_cli(capsys, *args):
 
 
 def test_presets_are_valid_and_pequeno_is_the_notebook_09_model():
-    for name, size in MODEL_SIZES.items():
+    for name in names("sizes"):
+        size = size_preset(name)
         assert size["emb_dim"] % size["n_heads"] == 0, name
     # a mesma configuração: um checkpoint do notebook 09 pode ser continuado com --resume
     assert model_config(build_parser().parse_args([]), vocab_size=115) == CHAR_GPT_CONFIG

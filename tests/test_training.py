@@ -3,19 +3,18 @@ import math
 import pytest
 import torch
 
-import gptlab_helpers.training as training
+import gptlab_helpers.training.loop as training
 from gptlab_helpers import GPTModel, get_tokenizer
-from gptlab_helpers.char_tokenizer import CharTokenizer
-from gptlab_helpers.data import train_val_split
 from gptlab_helpers.training import (
     learning_rate_at,
     load_checkpoint,
     load_trained_model,
     save_checkpoint,
-    tokenizer_from_dict,
-    tokenizer_to_dict,
     train,
 )
+from gptlab_helpers.training.char_tokenizer import CharTokenizer
+from gptlab_helpers.training.checkpoint import tokenizer_from_dict, tokenizer_to_dict
+from gptlab_helpers.training.data import train_val_split
 
 TEXT = "o rato roeu a roupa do rei de roma. " * 40
 
@@ -167,8 +166,8 @@ def test_tokenizers_round_trip_through_a_checkpoint(tokenizer, tmp_path):
 
 
 def test_evaluation_uses_the_fixed_windows_in_fewer_larger_batches(tokenizer, split):
-    from gptlab_helpers.data import fixed_batches
-    from gptlab_helpers.training import estimate_loss, evaluation_batches
+    from gptlab_helpers.training.data import fixed_batches
+    from gptlab_helpers.training.loop import estimate_loss, evaluation_batches
 
     model = tiny_model(tokenizer)
     small = fixed_batches(split[0], 4, 16, num_batches=10)
@@ -186,13 +185,13 @@ def test_token_ids_are_checked_once_before_training_not_per_step(tokenizer, spli
         train(model, split[0], bad, max_steps=2, device="cpu", show_progress=False, **FAST)
 
     checked = []
-    original = training.GPTModel.forward
+    original = GPTModel.forward
 
     def spy(self, in_idx, *args, **kwargs):
         checked.append(self.check_inputs)
         return original(self, in_idx, *args, **kwargs)
 
-    monkeypatch.setattr(training.GPTModel, "forward", spy)
+    monkeypatch.setattr(GPTModel, "forward", spy)
     train(model, *split, max_steps=3, device="cpu", show_progress=False, **FAST)
     assert checked and not any(checked)  # nenhum forward do treino confere os valores de novo
     assert model.check_inputs  # e depois do treino o modelo volta a conferir

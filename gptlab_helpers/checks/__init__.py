@@ -12,8 +12,8 @@ O corretor do instrutor usa `EXERCISE_SETS[aula]` e `Exercise.evaluate(namespace
 
 import importlib
 
-from ..conventions import LESSONS
 from .base import CheckResult, Exercise
+from .conventions import LESSONS
 
 # número da aula -> exercícios do notebook exercises/NN_*.ipynb, na ordem (a lista de aulas
 # fica em gptlab_helpers/conventions.py)

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import torch
 
-from ..formatting import format_decimal, format_general, format_int  # noqa: F401 (usados pelas conferências)
-from ..grading.status import EXERCISE_LABELS, ExerciseStatus
+from ..core.formatting import format_decimal, format_general, format_int  # noqa: F401 (usados pelas conferências)
+from .status import EXERCISE_LABELS, ExerciseStatus
 
 CORRECT = ExerciseStatus.CORRECT
 PARTIAL = ExerciseStatus.PARTIAL

@@ -66,16 +66,27 @@ class ParameterDistribution(Exercise):
 
     def grade(self, namespace):
         counts = parameter_breakdown_from_config(GPT_CONFIG_124M)
-        blocks = GPT_CONFIG_124M["n_layers"]
-        emb = GPT_CONFIG_124M["emb_dim"]
         expected = {
             "emb_params_count": counts["token_embedding"] + counts["positional_embedding"],
             "att_params_count": counts["attention"],
             "ff_params_count": counts["feed_forward"],
             "output_params_count": counts["output_head"],
         }
+        report_counts(namespace, expected, self.known_mistakes(counts))
+        covered = sum(expected.values())
+        return self.correct(
+            f"as quatro contagens batem. Juntas somam {format_int(covered)}; os "
+            f"{format_int(counts['total'] - covered)} que faltam para {format_int(counts['total'])} "
+            "são das layer norms. A feed-forward tem o dobro dos parâmetros da atenção."
+        )
+
+    @staticmethod
+    def known_mistakes(counts):
+        """Os erros comuns de cada contagem: {nome: [(valor errado, o que faltou ou sobrou)]}."""
+        blocks = GPT_CONFIG_124M["n_layers"]
+        emb = GPT_CONFIG_124M["emb_dim"]
         one_norm = 2 * emb  # scale e shift
-        mistakes = {
+        return {
             "emb_params_count": [
                 (
                     counts["token_embedding"],
@@ -128,13 +139,6 @@ class ParameterDistribution(Exercise):
                 (0, "a cabeça de saída é o out_head, Linear(emb_dim, vocab_size)"),
             ],
         }
-        report_counts(namespace, expected, mistakes)
-        covered = sum(expected.values())
-        return self.correct(
-            f"as quatro contagens batem. Juntas somam {format_int(covered)}; os "
-            f"{format_int(counts['total'] - covered)} que faltam para {format_int(counts['total'])} "
-            "são das layer norms. A feed-forward tem o dobro dos parâmetros da atenção."
-        )
 
 
 class GPT2Sizes(Exercise):

@@ -3,11 +3,11 @@
 import torch
 
 from .. import gpt
-from ..norm_experiments import block_gradient_norms
+from ..training.norm_position import block_gradient_norms
 from .answers import as_float, report_problems, student_class
 from .base import Exercise, Feedback, format_decimal
 from .kinds import ExplanationExercise
-from .modules import TINY_CONFIG, compare_block, same_output, seeded
+from .modules import TINY_CONFIG, compare_block, recognise_mistake, seeded
 
 POST_LN_CONFIG = dict(TINY_CONFIG, norm_position="post")
 POST_LN_FORMULA = "x = norm1(x + drop_shortcut(att(x))) e depois x = norm2(x + drop_shortcut(ff(x)))"
@@ -19,20 +19,29 @@ GRADIENT_SEED, BATCH_SEED = 123, 0
 
 def diagnose_post_ln(given, x, reference):
     """Reconhece os enganos comuns num bloco Post-LN: fez o Pre-LN, esqueceu o atalho ou uma norma."""
-    if same_output(given, reference.forward_pre_ln(x), "o bloco"):
-        raise Feedback(
-            "esse é o Pre-LN do GPT-2 (a norma antes da subcamada); no Post-LN a norma vem depois "
-            "de somar o atalho: norm1(x + att(x))"
-        )
-    no_shortcut = reference.norm2(reference.ff(reference.norm1(reference.att(x))))
-    if same_output(given, no_shortcut, "o bloco"):
-        raise Feedback("faltaram os atalhos: normalize a soma x + subcamada(x), não só a subcamada")
-    h = x + reference.att(x)
-    if same_output(given, reference.norm2(h + reference.ff(h)), "o bloco"):
-        raise Feedback("faltou a primeira norma: a saída da atenção também passa por norm1(x + att(x))")
-    h = reference.norm1(x + reference.att(x))
-    if same_output(given, h + reference.ff(h), "o bloco"):
-        raise Feedback("faltou a segunda norma: termine com norm2(x + ff(x))")
+    att, ff, norm1, norm2 = reference.att, reference.ff, reference.norm1, reference.norm2
+    recognise_mistake(
+        given,
+        [
+            (
+                lambda: reference.forward_pre_ln(x),
+                "esse é o Pre-LN do GPT-2 (a norma antes da subcamada); no Post-LN a norma vem depois "
+                "de somar o atalho: norm1(x + att(x))",
+            ),
+            (
+                lambda: norm2(ff(norm1(att(x)))),
+                "faltaram os atalhos: normalize a soma x + subcamada(x), não só a subcamada",
+            ),
+            (
+                lambda: norm2((x + att(x)) + ff(x + att(x))),
+                "faltou a primeira norma: a saída da atenção também passa por norm1(x + att(x))",
+            ),
+            (
+                lambda: norm1(x + att(x)) + ff(norm1(x + att(x))),
+                "faltou a segunda norma: termine com norm2(x + ff(x))",
+            ),
+        ],
+    )
 
 
 class PostLNBlock(Exercise):

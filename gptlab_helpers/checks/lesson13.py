@@ -3,9 +3,9 @@
 import torch
 import torch.nn.functional as F
 
-from .. import modern
 from ..analysis import attention_parameters, feed_forward_parameters, norm_parameters
-from ..side_by_side import MODERN_CHAR_CONFIG
+from ..presets import MODERN_CHAR_CONFIG
+from ..variants import modern
 from .answers import (
     build,
     copy_parameters,

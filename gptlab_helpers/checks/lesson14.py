@@ -3,26 +3,29 @@
 import torch
 import torch.nn as nn
 
+from .. import pretrained
 from ..generation import next_token_probabilities
 from ..pretrained import TINY_GPT2_CONFIG, tiny_gpt2_state_dict
-from .answers import as_float, int_list
+from .answers import as_float, int_list, student_function
 from .base import Exercise, Feedback, format_decimal, run_quietly
 
-# chave do Hugging Face -> a nossa (o que o exercício 14.1 confere), sem as de c_attn
-KEY_CASES = {
-    "wte.weight": "tok_emb.weight",
-    "wpe.weight": "pos_emb.weight",
-    "ln_f.weight": "final_norm.scale",
-    "ln_f.bias": "final_norm.shift",
-    "h.0.ln_1.weight": "trf_blocks.0.norm1.scale",
-    "h.0.ln_1.bias": "trf_blocks.0.norm1.shift",
-    "h.3.ln_2.weight": "trf_blocks.3.norm2.scale",
-    "h.11.attn.c_proj.weight": "trf_blocks.11.att.out_proj.weight",
-    "h.2.attn.c_proj.bias": "trf_blocks.2.att.out_proj.bias",
-    "h.5.mlp.c_fc.weight": "trf_blocks.5.ff.layers.0.weight",
-    "h.5.mlp.c_fc.bias": "trf_blocks.5.ff.layers.0.bias",
-    "h.7.mlp.c_proj.weight": "trf_blocks.7.ff.layers.2.weight",
-}
+# as chaves do Hugging Face que o exercício 14.1 traduz (sem as de c_attn, que viram três); a
+# resposta certa de cada uma vem da tabela do pacote (`pretrained.HF_MODULE_NAMES`)
+ASKED_KEYS = (
+    "wte.weight",
+    "wpe.weight",
+    "ln_f.weight",
+    "ln_f.bias",
+    "h.0.ln_1.weight",
+    "h.0.ln_1.bias",
+    "h.3.ln_2.weight",
+    "h.11.attn.c_proj.weight",
+    "h.2.attn.c_proj.bias",
+    "h.5.mlp.c_fc.weight",
+    "h.5.mlp.c_fc.bias",
+    "h.7.mlp.c_proj.weight",
+)
+KEY_CASES = {key: pretrained.hf_key_to_ours(key) for key in ASKED_KEYS}
 
 # os logits do exercício 14.3: um vocabulário de 20 tokens, sorteados com semente fixa
 LOGITS_SEED, LOGITS_VOCAB = 7, 20
@@ -53,9 +56,7 @@ class KeyMapping(Exercise):
     )
 
     def grade(self, namespace):
-        function = namespace["hf_key_to_ours"]
-        if not callable(function):
-            raise Feedback(f"hf_key_to_ours deveria ser uma função, mas é {function!r}")
+        function = student_function(namespace, "hf_key_to_ours", pretrained.hf_key_to_ours, "(key) -> str")
         wrong = []
         for hf_key, expected in KEY_CASES.items():
             given, _ = run_quietly(function, hf_key)

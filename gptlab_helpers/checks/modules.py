@@ -205,16 +205,33 @@ def compare_block(cls, cfg=None, diagnose=None, formula=PRE_LN_FORMULA, name="Tr
         )
 
 
+def recognise_mistake(given, mistakes, name="o bloco"):
+    """Levanta o `Feedback` do primeiro engano conhecido que dá exatamente a saída do aluno.
+
+    `mistakes` é uma lista de (função sem argumentos que calcula a saída do engano, mensagem):
+    as saídas só são calculadas até a primeira que coincidir.
+    """
+    for mistaken_output, message in mistakes:
+        if same_output(given, mistaken_output(), name):
+            raise Feedback(message)
+
+
 def diagnose_block(given, x, reference):
-    """Reconhece dois enganos comuns no bloco: Post-LN e atalho esquecido."""
-    if same_output(given, reference.forward_post_ln(x), "o bloco"):
-        raise Feedback(
-            "você normalizou depois da soma (Post-LN, o transformer original); "
-            "o GPT-2 normaliza antes de cada subcamada (Pre-LN): x + att(norm1(x))"
-        )
-    no_shortcut = reference.ff(reference.norm2(reference.att(reference.norm1(x))))
-    if same_output(given, no_shortcut, "o bloco"):
-        raise Feedback("faltaram as conexões de atalho: some a entrada de volta (x = x + shortcut)")
+    """Reconhece dois enganos comuns no bloco Pre-LN: Post-LN e atalho esquecido."""
+    recognise_mistake(
+        given,
+        [
+            (
+                lambda: reference.forward_post_ln(x),
+                "você normalizou depois da soma (Post-LN, o transformer original); "
+                "o GPT-2 normaliza antes de cada subcamada (Pre-LN): x + att(norm1(x))",
+            ),
+            (
+                lambda: reference.ff(reference.norm2(reference.att(reference.norm1(x)))),
+                "faltaram as conexões de atalho: some a entrada de volta (x = x + shortcut)",
+            ),
+        ],
+    )
 
 
 def of(what):

@@ -135,7 +135,7 @@ class DummyGPTModel(nn.Module):
 # %%
 import matplotlib.pyplot as plt
 
-from gptlab_helpers.figures import draw_gpt_architecture
+from gptlab_helpers.viz.figures import draw_gpt_architecture
 
 draw_gpt_architecture(GPT_CONFIG_124M, batch_size=2, num_tokens=4, placeholder=True)
 plt.show()

@@ -177,7 +177,7 @@ print("com eps:", LayerNorm(emb_dim=4)(constant))
 # %%
 import matplotlib.pyplot as plt
 
-from gptlab_helpers.plots import plot_value_histograms
+from gptlab_helpers.viz.plots import plot_value_histograms
 
 generator = torch.Generator().manual_seed(0)
 row_scale = torch.linspace(0.5, 4.0, 8).unsqueeze(1)  # (8, 1): cada vetor com a sua escala

@@ -27,7 +27,7 @@ import matplotlib.pyplot as plt
 import torch
 import torch.nn as nn
 
-from gptlab_helpers.figures import draw_transformer_block
+from gptlab_helpers.viz.figures import draw_transformer_block
 
 draw_transformer_block(batch_size=2, num_tokens=4)
 plt.show()
@@ -138,7 +138,7 @@ print("Forma da saída Post-LN:", PostLNTransformerBlock(GPT_CONFIG_124M)(x).sha
 # O mesmo diagrama da aula 01, agora com as peças de verdade:
 
 # %%
-from gptlab_helpers.figures import draw_gpt_architecture
+from gptlab_helpers.viz.figures import draw_gpt_architecture
 
 draw_gpt_architecture(GPT_CONFIG_124M, batch_size=2, num_tokens=4)
 plt.show()

@@ -62,7 +62,7 @@ print(
 # %%
 import matplotlib.pyplot as plt
 
-from gptlab_helpers.plots import plot_dropout_mask
+from gptlab_helpers.viz.plots import plot_dropout_mask
 
 plot_dropout_mask(dropped, title="nn.Dropout(p=0.5) numa matriz 6 × 6 de uns")
 plt.show()

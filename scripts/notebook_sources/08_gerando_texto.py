@@ -133,7 +133,7 @@ plt.show()
 # embeddings posicionais para `context_length` posições.
 
 # %%
-from gptlab_helpers.figures import draw_generation_loop
+from gptlab_helpers.viz.figures import draw_generation_loop
 
 draw_generation_loop(context_size=GPT_CONFIG_124M["context_length"])
 plt.show()
@@ -359,18 +359,18 @@ print("mesmos tokens:", torch.equal(fast_output, outputs[True]))
 # ## 8. Vendo o texto sair
 #
 # Com o cache, cada token sai logo depois do anterior, e dá para mostrar o texto enquanto ele é
-# gerado. `generate_stream` entrega cada token novo, `(B, 1)`, assim que é escolhido; com
+# gerado. `generate(..., stream=True)` entrega cada token novo, `(B, 1)`, assim que é escolhido; com
 # `print(..., end="", flush=True)` o texto aparece aos poucos na tela. Decodificamos o texto
 # inteiro a cada passo e imprimimos só o trecho novo: um caractere acentuado pode ocupar dois
 # tokens do GPT-2, e decodificar um token sozinho o quebraria.
 
 # %%
-from gptlab_helpers.generation import generate_stream
+from gptlab_helpers.generation import generate
 
 ids = encoded_tensor[0].tolist()
 shown = tokenizer.decode(ids)
 print(shown, end="", flush=True)
-for next_token in generate_stream(model, encoded_tensor, 20, context_size):
+for next_token in generate(model, encoded_tensor, 20, context_size, stream=True):
     ids.append(next_token.item())
     text = tokenizer.decode(ids)
     print(text[len(shown) :], end="", flush=True)  # só o trecho novo

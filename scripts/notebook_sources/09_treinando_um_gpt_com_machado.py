@@ -39,7 +39,7 @@
 # %%
 import torch
 
-from gptlab_helpers.corpus import CORPORA, load_corpus
+from gptlab_helpers.training.corpus import CORPORA, load_corpus
 
 for key, value in CORPORA["machado_de_assis_conto"].items():
     print(f"{key:>12}: {value}")
@@ -68,7 +68,7 @@ print(text[end - 330 : end])
 # ordem de código Unicode, e o ID de um caractere é a sua posição nessa lista.
 
 # %%
-from gptlab_helpers.char_tokenizer import CharTokenizer
+from gptlab_helpers.training.char_tokenizer import CharTokenizer
 
 tokenizer = CharTokenizer.from_text(text)
 print("tamanho do vocabulário:", tokenizer.n_vocab)
@@ -107,7 +107,7 @@ except ValueError as error:
 # validação não, o modelo está decorando em vez de aprender.
 
 # %%
-from gptlab_helpers.data import train_val_split
+from gptlab_helpers.training.data import train_val_split
 
 data = torch.tensor(tokenizer.encode(text))
 train_ids, val_ids = train_val_split(data)
@@ -124,7 +124,7 @@ print(f"treino: {len(train_ids):,} tokens | validação: {len(val_ids):,} tokens
 # `random_batch` sorteia várias janelas de uma vez (é o `get_batch` do GPTLab):
 
 # %%
-from gptlab_helpers.data import random_batch
+from gptlab_helpers.training.data import random_batch
 
 x, y = random_batch(train_ids, batch_size=2, context_length=16, generator=torch.Generator().manual_seed(1))
 print("forma de x e y:", tuple(x.shape))
@@ -176,8 +176,8 @@ print(f"\nparâmetros: {sum(p.numel() for p in model.parameters()):,}")
 # %%
 import math
 
-from gptlab_helpers.data import fixed_batches
 from gptlab_helpers.training import estimate_loss
+from gptlab_helpers.training.data import fixed_batches
 
 # 20 lotes de 32 janelas espalhados pela validação: os mesmos trechos que `train` vai usar
 val_batches = fixed_batches(val_ids, 32, CHAR_GPT_CONFIG["context_length"], num_batches=20)
@@ -257,7 +257,7 @@ history = train(
 # deste gráfico; a legenda diz isso em cada linha.
 
 # %%
-from gptlab_helpers.plots import plot_losses
+from gptlab_helpers.viz.plots import plot_losses
 
 gptlab_levels = {
     "GPTLab, após 5.000 iterações da receita dele": 2.02,
@@ -342,7 +342,7 @@ print(complete(temperature=0.0))
 # caracteres em cada painel:
 
 # %%
-from gptlab_helpers.plots import plot_next_token_probabilities
+from gptlab_helpers.viz.plots import plot_next_token_probabilities
 
 plot_next_token_probabilities(model, tokenizer, "A figura é poétic", temperatures=(0.5, 0.9, 2.0))
 plt.show()

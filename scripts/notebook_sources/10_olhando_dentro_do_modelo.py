@@ -36,10 +36,10 @@ from pathlib import Path
 import torch
 
 from gptlab_helpers import GPTModel
-from gptlab_helpers.char_tokenizer import CharTokenizer
-from gptlab_helpers.corpus import load_corpus
-from gptlab_helpers.data import train_val_split
 from gptlab_helpers.training import CHAR_GPT_CONFIG, CHAR_TRAIN_SETTINGS, load_trained_model, train
+from gptlab_helpers.training.char_tokenizer import CharTokenizer
+from gptlab_helpers.training.corpus import load_corpus
+from gptlab_helpers.training.data import train_val_split
 
 CHECKPOINT = Path("checkpoints/machado_char.pt")
 if not CHECKPOINT.is_file():  # o notebook 09 não rodou: treina 60 s com a mesma receita
@@ -73,7 +73,7 @@ print(f"{sum(p.numel() for p in untrained.parameters()):,} parâmetros, contexto
 # %%
 import matplotlib.pyplot as plt
 
-from gptlab_helpers.plots import plot_positional_embeddings, plot_token_embeddings
+from gptlab_helpers.viz.plots import plot_positional_embeddings, plot_token_embeddings
 
 fig, axes = plt.subplots(1, 2, figsize=(15, 6))
 plot_token_embeddings(untrained, tokenizer, ax=axes[0], title="Embeddings dos tokens antes do treino")
@@ -162,7 +162,7 @@ for name, m in [("antes", untrained), ("depois", model)]:
 # diagonal é zero por causa da máscara causal.
 
 # %%
-from gptlab_helpers.plots import plot_attention_heads
+from gptlab_helpers.viz.plots import plot_attention_heads
 
 plot_attention_heads(model, tokenizer, "A figura é poética")
 plt.show()
@@ -184,7 +184,7 @@ plt.show()
 # temperaturas:
 
 # %%
-from gptlab_helpers.plots import plot_next_token_probabilities
+from gptlab_helpers.viz.plots import plot_next_token_probabilities
 
 plot_next_token_probabilities(model, tokenizer, "A figura é poétic", temperatures=(0.5, 1.0, 2.0))
 plt.show()

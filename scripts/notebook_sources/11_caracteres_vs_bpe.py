@@ -33,8 +33,8 @@ import math
 import torch
 
 from gptlab_helpers import get_tokenizer
-from gptlab_helpers.char_tokenizer import CharTokenizer
-from gptlab_helpers.corpus import load_corpus
+from gptlab_helpers.training.char_tokenizer import CharTokenizer
+from gptlab_helpers.training.corpus import load_corpus
 
 text = load_corpus("machado_de_assis_conto")
 tokenizers = {"caracteres": CharTokenizer.from_text(text), "BPE do GPT-2": get_tokenizer("gpt2")}

@@ -135,7 +135,7 @@ except ValueError as error:
 
 # %%
 from gptlab_helpers import CharTokenizer, load_corpus, train_val_split
-from gptlab_helpers.data import random_batch
+from gptlab_helpers.training.data import random_batch
 
 text = load_corpus("machado_de_assis_conto")
 tokenizer = CharTokenizer.from_text(text)
@@ -144,7 +144,7 @@ x, y = random_batch(train_ids, 32, CHAR_GPT_CONFIG["context_length"], torch.Gene
 print("lote:", tuple(x.shape), "| alvo:", tuple(y.shape))
 
 # %%
-from gptlab_helpers.norm_experiments import format_gradient_table, gradient_norms_at_init
+from gptlab_helpers.training.norm_position import format_gradient_table, gradient_norms_at_init
 
 grad_norms = gradient_norms_at_init(CHAR_GPT_CONFIG, depths=[4, 12, 24], x=x, y=y)
 print(format_gradient_table(grad_norms))
@@ -152,7 +152,7 @@ print(format_gradient_table(grad_norms))
 # %%
 import matplotlib.pyplot as plt
 
-from gptlab_helpers.norm_experiments import plot_gradient_norms
+from gptlab_helpers.viz.norm_position import plot_gradient_norms
 
 plot_gradient_norms(grad_norms)
 plt.show()
@@ -194,14 +194,14 @@ plt.show()
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-from gptlab_helpers.norm_experiments import train_norm_variants
+from gptlab_helpers.training.norm_position import train_norm_variants
 
 settings = {"max_steps": 60, "learning_rate": 3e-2, "batch_size": 16, "eval_interval": 10, "eval_batches": 4}
 histories = train_norm_variants(CHAR_GPT_CONFIG, train_ids, val_ids, warmups=[20, 0], **settings)
 print(f"tempo total: {sum(h['wall_seconds'] for h in histories.values()):.0f} s")
 
 # %%
-from gptlab_helpers.norm_experiments import plot_norm_variant_losses
+from gptlab_helpers.viz.norm_position import plot_norm_variant_losses
 
 ax = plot_norm_variant_losses(histories)
 initial_loss = histories[("pre", 20)]["val_loss"][0]
@@ -217,7 +217,7 @@ plt.show()
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-from gptlab_helpers.norm_experiments import POSITION_LABELS, diverged
+from gptlab_helpers.training.norm_position import POSITION_LABELS, diverged
 
 print(f"{'posição':<11}{'aquecimento':>12}{'perda final':>13}{'divergiu?':>11}{'tempo':>8}")
 for (position, warmup), history in histories.items():
@@ -279,10 +279,11 @@ for (position, warmup), history in histories.items():
 #
 # - `GPTModel(dict(cfg, norm_position="post"))` (ou `"pre"`, `"none"`): o bloco é escolhido em
 #   `TransformerBlock`, que tem `forward_pre_ln` e `forward_post_ln`;
-# - `gptlab_helpers.norm_experiments`: `block_gradient_norms(model, x, y)`,
+# - `gptlab_helpers.training.norm_position`: `block_gradient_norms(model, x, y)`,
 #   `gradient_norms_at_init(cfg, depths, x, y)`, `format_gradient_table`,
-#   `plot_gradient_norms`, `train_norm_variants(cfg, train_ids, val_ids, warmups, **settings)`,
-#   `plot_norm_variant_losses` e `diverged(history, initial_loss)`.
+#   `train_norm_variants(cfg, train_ids, val_ids, warmups, **settings)` e
+#   `diverged(history, initial_loss)`;
+# - `gptlab_helpers.viz.norm_position`: `plot_gradient_norms` e `plot_norm_variant_losses`.
 #
 # Um treino sozinho, por exemplo o Post-LN sem aquecimento, com o `train` do notebook 09:
 #

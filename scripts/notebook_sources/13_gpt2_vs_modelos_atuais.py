@@ -29,14 +29,14 @@
 # %% [markdown]
 # ## 1. O GPT-2 ao lado de três modelos atuais
 #
-# A tabela vem de `gptlab_helpers.published_configs`: cada linha copia números do `config.json`
+# A tabela vem de `gptlab_helpers.variants.published`: cada linha copia números do `config.json`
 # que acompanha os pesos no Hugging Face e do artigo (ou cartão) do modelo. As fontes estão logo
 # abaixo da tabela.
 
 # %%
 from IPython.display import Markdown
 
-from gptlab_helpers.published_configs import PUBLISHED_CONFIGS, format_published_table
+from gptlab_helpers.variants.published import PUBLISHED_CONFIGS, format_published_table
 
 Markdown(format_published_table())
 
@@ -90,11 +90,11 @@ print("LayerNorm:", torch.nn.functional.layer_norm(x, (4,)).round(decimals=4))
 # subtraída, só dividida junto com o resto. A LayerNorm dá valores negativos e positivos em torno de zero. Na prática, os dois
 # estabilizam o treino igualmente bem, e a RMSNorm é mais barata.
 #
-# A versão do pacote, `gptlab_helpers.modern.RMSNorm`, tem um parâmetro `scale` e o ε dentro da
+# A versão do pacote, `gptlab_helpers.variants.modern.RMSNorm`, tem um parâmetro `scale` e o ε dentro da
 # raiz, a mesma convenção de `torch.nn.RMSNorm`:
 
 # %%
-from gptlab_helpers.modern import RMSNorm
+from gptlab_helpers.variants.modern import RMSNorm
 
 torch.manual_seed(123)
 batch = torch.randn(2, 3, 8)
@@ -150,7 +150,7 @@ print(tuple(gate.shape), "->", tuple(by_hand.shape))
 # (valor) e `fc3` (saída). Copiando as nossas matrizes para ela, a saída é a mesma:
 
 # %%
-from gptlab_helpers.modern import SwiGLUFeedForward
+from gptlab_helpers.variants.modern import SwiGLUFeedForward
 
 swiglu = SwiGLUFeedForward({"emb_dim": emb_dim, "ff_hidden_dim": hidden, "bias": False})
 with torch.no_grad():
@@ -183,7 +183,7 @@ print("mesma saída:", torch.allclose(swiglu(tokens), by_hand, atol=1e-5))
 # último, quase nada. Num par só, com θ = 1, o ponto (1, 0) na posição m vai para (cos m, sin m):
 
 # %%
-from gptlab_helpers.modern import apply_rope, rope_angles
+from gptlab_helpers.variants.modern import apply_rope, rope_angles
 
 cos, sin = rope_angles(head_dim=2, context_length=4)
 point = torch.tensor([1.0, 0.0]).expand(1, 1, 4, 2)  # (B, H, T, D): o mesmo ponto em 4 posições
@@ -250,7 +250,7 @@ print("cabeças 1 e 2 veem keys diferentes:", not torch.equal(shared[0, 1], shar
 
 # %%
 from gptlab_helpers import MultiHeadAttention
-from gptlab_helpers.modern import GroupedQueryAttention
+from gptlab_helpers.variants.modern import GroupedQueryAttention
 
 torch.manual_seed(123)
 mha = MultiHeadAttention(d_in=16, d_out=16, context_length=8, dropout=0.0, num_heads=4)
@@ -316,7 +316,7 @@ for heads, size in per_token.items():
 
 # %%
 from gptlab_helpers import GPTModel, format_parameter_table, parameter_breakdown
-from gptlab_helpers.side_by_side import MODERN_CHAR_CONFIG
+from gptlab_helpers.presets import MODERN_CHAR_CONFIG
 from gptlab_helpers.training import CHAR_GPT_CONFIG
 
 print({key: value for key, value in MODERN_CHAR_CONFIG.items() if CHAR_GPT_CONFIG.get(key) != value})
@@ -341,7 +341,7 @@ print(format_parameter_table(parameter_breakdown(modern_char)))
 # configuração:
 
 # %%
-from gptlab_helpers.published_configs import gptlab_config, published_parameter_count
+from gptlab_helpers.variants.published import gptlab_config, published_parameter_count
 
 print("Llama 3 8B na nossa configuração:", gptlab_config("Llama 3 8B"), end="\n\n")
 for name, row in PUBLISHED_CONFIGS.items():
@@ -399,9 +399,9 @@ print(f"ativos por token (sem o embedding de entrada): {row['n_layers'] * block_
 # CPU, cada modelo tem de fato um minuto de um núcleo.
 
 # %%
-from gptlab_helpers.char_tokenizer import CharTokenizer
-from gptlab_helpers.corpus import load_corpus
-from gptlab_helpers.data import train_val_split
+from gptlab_helpers.training.char_tokenizer import CharTokenizer
+from gptlab_helpers.training.corpus import load_corpus
+from gptlab_helpers.training.data import train_val_split
 
 text = load_corpus("machado_de_assis_conto")
 tokenizer = CharTokenizer.from_text(text)
@@ -410,8 +410,8 @@ print(f"treino: {len(train_ids):,} caracteres | validação: {len(val_ids):,}")
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-from gptlab_helpers.side_by_side import train_side_by_side
 from gptlab_helpers.training import CHAR_TRAIN_SETTINGS
+from gptlab_helpers.training.side_by_side import train_side_by_side
 
 RACE_SECONDS = 45  # por modelo; aumente para ver as curvas mais longe
 settings = dict(CHAR_TRAIN_SETTINGS, eval_batches=10)

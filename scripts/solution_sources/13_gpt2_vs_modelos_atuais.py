@@ -79,7 +79,7 @@ print(RMSNorm(4)(torch.full((1, 4), 3.0)))
 # `x` de forma (B, H, T, D): uma conta só, sem laços.
 
 # %%
-from gptlab_helpers.modern import rope_angles
+from gptlab_helpers.variants.modern import rope_angles
 
 
 def apply_rope(x, cos, sin):

@@ -1,7 +1,0 @@
-"""`python -m gptlab_helpers.grading ...`: o mesmo que o comando `gptlab-grade`."""
-
-import sys
-
-from .cli import main
-
-sys.exit(main())

@@ -1,0 +1,143 @@
+"""A linha de comando `gptlab-grade` (e `python -m gptlab_instructor.grading`): argumentos em
+português, erros de uso com código 2."""
+
+import argparse
+import math
+import os
+import sys
+from pathlib import Path
+
+from gptlab_helpers.core.cli import PortugueseParser, number, run_command, seconds, whole_number
+
+from .batch import Settings, grade_folder
+from .inputs import SubmissionsError
+from .kernel import GB, Limits
+from .manual import ManualGradesError
+
+# --- linha de comando --------------------------------------------------------------------------
+
+
+def gigabytes(text):
+    """Tipo do argparse: um número de GB (aceita vírgula decimal) -> bytes."""
+    value = number(text, "um número de GB, como 4 ou 0,5")
+    if not value >= 0.5 or math.isinf(value):
+        raise argparse.ArgumentTypeError(
+            f"precisa ser pelo menos 0,5 GB (o PyTorch sozinho ocupa isso), recebi {text}"
+        )
+    return int(value * GB)
+
+
+DEFAULT_MEMORY_GB = 4
+
+# (nomes, opções do argparse) de cada argumento, na ordem em que a ajuda os mostra
+ARGUMENTS = (
+    (("submissions",), dict(metavar="ENTREGAS", help="pasta ou arquivo .zip com os .ipynb entregues")),
+    (
+        ("-o", "--output"),
+        dict(metavar="SAIDA", required=True, help="pasta para notas.csv e feedback/ (criada se faltar)"),
+    ),
+    (
+        ("-j", "--jobs"),
+        dict(metavar="N", type=whole_number, default=1, help="entregas corrigidas ao mesmo tempo"),
+    ),
+    (
+        ("--timeout",),
+        dict(metavar="SEGUNDOS", type=seconds, default=60.0, help="limite de cada célula"),
+    ),
+    (
+        ("--total-timeout",),
+        dict(
+            metavar="SEGUNDOS",
+            type=seconds,
+            default=600.0,
+            help="limite de cada entrega inteira",
+        ),
+    ),
+    (
+        ("--exercise-set",),
+        dict(
+            metavar="NN",
+            help="a lista esperada (ex.: 06); sem isto, cada entrega é corrigida pela lista que ela é",
+        ),
+    ),
+    (
+        ("--memoria-max",),
+        dict(
+            metavar="GB",
+            type=gigabytes,
+            default=DEFAULT_MEMORY_GB * GB,
+            help=f"memória máxima do kernel de cada entrega (padrão: {DEFAULT_MEMORY_GB})",
+        ),
+    ),
+    (
+        ("--processos-max",),
+        dict(
+            metavar="N",
+            type=whole_number,
+            default=256,
+            help="processos e threads que cada kernel pode criar",
+        ),
+    ),
+    (
+        ("--com-rede",),
+        dict(
+            action="store_true",
+            help="deixa o kernel acessar a rede (por padrão ela é cortada onde o sistema deixa)",
+        ),
+    ),
+    (
+        ("--notas-manuais",),
+        dict(
+            metavar="ARQUIVO",
+            type=Path,
+            help="o respostas_abertas.csv com as notas dadas às respostas abertas",
+        ),
+    ),
+    (("-h", "--help"), dict(action="help", help="mostra esta ajuda e sai")),
+)
+
+
+def build_parser():
+    parser = PortugueseParser(
+        prog="gptlab-grade",
+        usage=(
+            "%(prog)s ENTREGAS -o SAIDA [-j N] [--timeout SEGUNDOS] [--total-timeout SEGUNDOS] "
+            "[--exercise-set NN] [--memoria-max GB] [--processos-max N] [--com-rede] [--notas-manuais ARQUIVO]"
+        ),
+        add_help=False,
+        description="Corrige uma pasta (ou .zip) de notebooks de exercícios do GPTLab entregues pelos alunos.",
+        epilog="Rodar o mesmo comando de novo continua de onde parou, sem corrigir de novo o que já foi.",
+    )
+    for names, options in ARGUMENTS:
+        parser.add_argument(*names, **options)
+    return parser
+
+
+def main(argv=None):
+    """O comando `gptlab-grade`: devolve o código de saída (0 corrigido, 2 erro de uso, 130 Ctrl-C)."""
+    args = build_parser().parse_args(argv)
+    if args.exercise_set and args.exercise_set.isdigit():
+        args.exercise_set = args.exercise_set.zfill(2)  # "6" é a lista "06"
+    threads = max(1, (os.cpu_count() or 1) // args.jobs)
+    limits = Limits(
+        cell_timeout=args.timeout,
+        total_timeout=args.total_timeout,
+        threads=threads,
+        memory=args.memoria_max,
+        processes=args.processos_max,
+        network=args.com_rede,
+    )
+    settings = Settings(
+        Path(args.output), args.jobs, limits, args.exercise_set, manual_grades=args.notas_manuais
+    )
+    return run_command(
+        "gptlab-grade",
+        grade_folder,
+        args.submissions,
+        settings,
+        usage_errors=(SubmissionsError, ManualGradesError),
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
