@@ -103,7 +103,7 @@ def test_explanations_are_recorded_for_the_instructor_without_automatic_points()
     text = "Cada número é o escore de um token do vocabulário; a softmax os transforma em probabilidades."
     result = exercise.evaluate({"explanation": text})
     assert_result(result, "review", 0.0, "registrada: o instrutor lê")
-    assert result.answer == text and "A revisar (0/1 pontos)" in result.text()
+    assert result.answer == text and "A revisar (vale 1 ponto)" in result.text()
     # um texto vazio de sentido não ganha o ponto sozinho: também vai para o instrutor
     vague = "não sei explicar direito mas acho que tem a ver com alguma coisa do modelo que muda o resultado final"
     assert_result(exercise.evaluate({"explanation": vague}), "review", 0.0, "registrada")

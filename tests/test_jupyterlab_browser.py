@@ -8,7 +8,7 @@ versionados e, pelo Chromium do sistema:
 - executa todas as células das aulas 01, 04, 08 e 09 e do exercício 01 resolvido
   (`solutions/01_arquitetura_gpt.ipynb`: o exercício intocado tem lacunas que dão erro de
   propósito) e falha em qualquer saída de erro;
-- na aula 08, confere que o texto de `generate_stream` aparece aos poucos: a saída da célula
+- na aula 08, confere que o texto de `generate(..., stream=True)` aparece aos poucos: a saída da célula
   muda a cada token enquanto ela roda, e não de uma vez no fim;
 - grava capturas de tela em `tests/screenshots/` (fora do git).
 
@@ -44,7 +44,7 @@ RUN_ALL = [
     "solutions/01_arquitetura_gpt.ipynb",
 ]
 # notebook -> trecho do código da célula que escreve o texto token a token
-STREAMED = {"notebooks/08_gerando_texto.ipynb": "generate_stream("}
+STREAMED = {"notebooks/08_gerando_texto.ipynb": "stream=True)"}
 MIN_STREAM_UPDATES = 10  # a célula gera 20 tokens; alguns não completam um caractere sozinhos
 RUN_TIMEOUT_S = 1200  # o 09 treina 90 s; numa máquina carregada, o resto pode levar outro tanto
 # Configurações do JupyterLab para o teste: todas as células desenhadas de uma vez (sem o modo

@@ -121,6 +121,11 @@ def test_gradient_norms_at_init_covers_every_position_and_depth(tiny_cfg):
     assert table.splitlines()[0].split()[:2] == ["posição", "blocos"]
     assert len(table.splitlines()) == 1 + len(results)
     assert "Post-LN" in table and "sem norma" in table
+    post_3 = next(
+        line for line in table.splitlines() if line.startswith("Post-LN") and line.split()[1] == "3"
+    )
+    ratio = (sum(results[("post", 3)]) / 3) / (sum(results[("pre", 3)]) / 3)
+    assert float(post_3.split()[-1]) == pytest.approx(ratio, abs=0.005)  # a coluna "x Pre-LN"
 
 
 @pytest.mark.parametrize(

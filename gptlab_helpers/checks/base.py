@@ -48,10 +48,16 @@ class CheckResult:
             raise ValueError(f"status desconhecido: {self.status!r}; use um de {known}")
         self.status = ExerciseStatus(self.status)
 
+    def points_text(self):
+        """Os pontos, como "3/4 pontos"; numa resposta que o instrutor ainda vai ler, "vale 1 ponto"."""
+        if self.status == ExerciseStatus.REVIEW:
+            return f"vale {self.max_points:g} ponto{'s' if self.max_points != 1 else ''}"
+        return f"{self.points:g}/{self.max_points:g} pontos"
+
     def text(self):
         """O resultado em uma linha de texto simples (o que aparece fora do Jupyter)."""
         label = STATUS_LABELS[self.status][0]
-        return f"[{self.exercise}] {label} ({self.points:g}/{self.max_points:g} pontos): {self.message}"
+        return f"[{self.exercise}] {label} ({self.points_text()}): {self.message}"
 
     def html(self):
         """O mesmo resultado em HTML, com a cor da situação."""
@@ -60,7 +66,7 @@ class CheckResult:
         return (
             f'<div style="border-left: 4px solid {color}; padding: 4px 8px;">'
             f'<b style="color: {color}">Exercício {html.escape(self.exercise)}: {label}</b> '
-            f"({self.points:g}/{self.max_points:g} pontos)<br>{message}</div>"
+            f"({self.points_text()})<br>{message}</div>"
         )
 
     def __str__(self):

@@ -52,13 +52,18 @@ def gradient_norms_at_init(cfg, depths, x, y, positions=NORM_POSITIONS, seed=123
 
 
 def format_gradient_table(results):
-    """Tabela em texto: posição, blocos, norma no primeiro e no último bloco, média e razão."""
-    header = f"{'posição':<11}{'blocos':>7}{'1º bloco':>10}{'último':>10}{'média':>10}{'último/1º':>11}"
+    """Tabela em texto: posição, blocos, norma no primeiro e no último bloco, média, razão último/1º
+    e a média dividida pela do Pre-LN com o mesmo número de blocos ("x Pre-LN", quando há Pre-LN)."""
+    header = f"{'posição':<11}{'blocos':>7}{'1º bloco':>10}{'último':>10}{'média':>10}{'último/1º':>11}{'x Pre-LN':>10}"
+    mean = {key: sum(norms) / len(norms) for key, norms in results.items()}
     lines = [header]
     for (position, depth), norms in results.items():
-        first, last, mean = norms[0], norms[-1], sum(norms) / len(norms)
+        first, last = norms[0], norms[-1]
+        pre = mean.get(("pre", depth))
+        versus_pre = f"{mean[position, depth] / pre:>10.2f}" if pre else f"{'-':>10}"
         lines.append(
-            f"{POSITION_LABELS[position]:<11}{depth:>7}{first:>10.3f}{last:>10.3f}{mean:>10.3f}{last / first:>11.2f}"
+            f"{POSITION_LABELS[position]:<11}{depth:>7}{first:>10.3f}{last:>10.3f}{mean[position, depth]:>10.3f}"
+            f"{last / first:>11.2f}{versus_pre}"
         )
     return "\n".join(lines)
 

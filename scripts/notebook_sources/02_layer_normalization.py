@@ -251,9 +251,14 @@ print("igual a nn.RMSNorm:", torch.allclose(rms_norm(batch_example), nn.RMSNorm(
 # esticam e deslocam essa esfera.
 #
 # **Mas isso não pode ainda causar *underflow* dos gradientes?**
-# Pode: a normalização controla a escala das ativações, não garante gradientes saudáveis em
-# dezenas de camadas. É por isso que o GPT combina normalização com **conexões de atalho**
-# (aula 04), que criam um caminho direto para o gradiente.
+# *Underflow* é um limite do ponto flutuante: um número menor que o menor representável vira
+# zero (em `float32`, abaixo de cerca de 1e-38, ou 1e-45 contando os subnormais). Com ativações
+# na escala de 1, como a LayerNorm deixa, um gradiente em `float32` está muito longe disso; o
+# risco real aparece em `float16`, que para em cerca de 6e-8, e é por isso que quem treina em
+# `float16` multiplica a perda por um fator (*loss scaling*). Outra coisa é o gradiente ficar
+# pequeno demais para a rede aprender, mesmo representável: é o **desaparecimento do
+# gradiente**, da aula 04. A normalização não resolve esse sozinha; o GPT a combina com
+# **conexões de atalho**, que criam um caminho direto para o gradiente.
 #
 # **E se, em vez de normalizar, apenas impedíssemos os números de estourar (cortando-os num
 # limite)?**

@@ -10,8 +10,10 @@
 # primeiras camadas quase não aprendem: é o **desaparecimento do gradiente** (*vanishing
 # gradient*). Uma **conexão de atalho** (*shortcut* ou *residual connection*) soma a entrada
 # de uma camada à sua saída e abre um caminho direto por onde o gradiente passa sem encolher.
-# A ideia vem das redes residuais (ResNet) de He, Zhang, Ren e Sun, *Deep Residual Learning for
-# Image Recognition* (CVPR 2016, arXiv:1512.03385).
+# A forma que o GPT usa (somar a entrada à saída) é a das redes residuais (ResNet) de He,
+# Zhang, Ren e Sun, *Deep Residual Learning for Image Recognition* (CVPR 2016,
+# arXiv:1512.03385), que a popularizaram; caminhos diretos assim já existiam antes, por exemplo
+# nas *highway networks* (Srivastava, Greff e Schmidhuber, 2015).
 #
 # ## Objetivos de aprendizagem
 #
@@ -227,9 +229,11 @@ plt.show()
 #
 # **De que artigo vem essa ideia?**
 # Das redes residuais, a ResNet: He, Zhang, Ren e Sun, *Deep Residual Learning for Image
-# Recognition*, CVPR 2016 (arXiv:1512.03385). Eles mostraram que, sem atalhos, acrescentar
-# camadas a uma rede já profunda piora até o erro de treino, e que com atalhos redes de mais de
-# 100 camadas treinam bem. O Transformer (Vaswani et al., *Attention Is All You Need*, 2017,
+# Recognition*, CVPR 2016 (arXiv:1512.03385). O problema que eles atacaram não foi bem o
+# desaparecimento do gradiente (com normalização, as redes deles já treinavam), e sim a
+# *degradação*: sem atalhos, acrescentar camadas a uma rede já profunda piorava até o erro de
+# treino. Com atalhos, redes de mais de 100 camadas treinaram bem. O gradiente que passa pelo
+# atalho, que esta aula mede, é uma das explicações para isso. O Transformer (Vaswani et al., *Attention Is All You Need*, 2017,
 # arXiv:1706.03762) adotou o atalho em volta de cada subcamada, e o GPT-2 o herdou.
 #
 # **Atalho e normalização fazem a mesma coisa?**

@@ -33,7 +33,8 @@ import torch.nn as nn
 torch.manual_seed(123)
 dropout = nn.Dropout(p=0.5)
 example = torch.ones(6, 6)
-print(dropout(example))
+dropped = dropout(example)  # um sorteio só, que as próximas células medem e desenham
+print(dropped)
 
 # %% [markdown]
 # Os valores que sobreviveram não são mais 1, e sim 2 = 1 / (1 − 0,5). O dropout compensa os
@@ -51,13 +52,13 @@ def zero_share(x):
     return 100 * (1 - torch.count_nonzero(x).item() / x.numel())
 
 
-dropped = dropout(example)
 print(
     f"zerados: {zero_share(dropped):.2f}% | média antes: {example.mean():.4f} | média depois: {dropped.mean():.4f}"
 )
 
 # %% [markdown]
-# O mapa de calor mostra essa mesma saída: cada quadrado preto é um zero, e os outros valem 2.
+# O mapa de calor mostra a mesma matriz impressa acima (o mesmo sorteio, não um novo): cada
+# quadrado preto é um zero, e os outros valem 2.
 
 # %%
 import matplotlib.pyplot as plt

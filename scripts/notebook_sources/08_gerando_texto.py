@@ -299,7 +299,7 @@ print(f"contexto cheio (1024 tokens): {per_token * 1024 / 1024**2:.0f} MiB por s
 
 # %% [markdown]
 # São 72 KiB por token, e 72 MiB com o contexto inteiro de 1024 tokens, por sequência do lote:
-# pouco perto dos cerca de 650 MB dos pesos do modelo de 124M em float32. É o preço, em memória,
+# pouco perto dos cerca de 620 MB dos pesos do modelo de 124M em float32 (os 621,83 MB da aula 05). É o preço, em memória,
 # de não refazer as contas.
 #
 # `generate` (do pacote) usa o cache por padrão (`use_cache=True`) e gera os mesmos tokens que
@@ -330,30 +330,10 @@ print("mesmos tokens com e sem cache:", torch.equal(outputs[True], outputs[False
 # cresce com o comprimento do texto: sem cache o passo t processa t tokens; com cache, um.
 #
 # Com o cache, cada passo multiplica um vetor só, `(1, 768)`, por cada matriz de pesos: o
-# trabalho é ler os cerca de 650 MB de pesos da memória, a cada token. Quem manda no tempo passa
-# a ser a velocidade dessa leitura, e o kernel que o `F.linear` usa na CPU para um vetor só lê
-# os pesos bem mais devagar do que a memória permite. Com `fast_kernels=True`, o `GPTModel`
-# troca cada `nn.Linear` por `LinearFast` (além da LayerNorm, da GELU e da atenção fundidas):
-# os mesmos pesos, multiplicados em blocos de linhas, um por thread. Carregamos os pesos deste
-# modelo num gêmeo rápido:
-
-# %%
-# NBVAL_IGNORE_OUTPUT
-fast_model = GPTModel({**GPT_CONFIG_124M, "fast_kernels": True}).eval()
-fast_model.load_state_dict(model.state_dict())  # os mesmos nomes: os mesmos pesos servem
-start = time.perf_counter()
-fast_output = generate(fast_model, encoded_tensor, 20, context_size)
-timings["fast"] = time.perf_counter() - start
-print(f"com cache: {timings[True]:.2f} s | com cache e fast_kernels: {timings['fast']:.2f} s")
-
-# %%
-print("mesmos tokens:", torch.equal(fast_output, outputs[True]))
-
-# %% [markdown]
-# As contas mudam só na ordem das somas (as saídas diferem em menos de 1e-5), então os tokens
-# escolhidos são os mesmos. `scripts/benchmark_generation.py` mede os caminhos com 100 e 500
-# tokens, ao lado do `transformers` do Hugging Face, e `--linear` compara as multiplicações
-# sozinhas.
+# trabalho é ler os cerca de 620 MB de pesos da memória, a cada token, e quem manda no tempo
+# passa a ser a velocidade dessa leitura. Acelerar essa leitura é otimização, não assunto desta
+# aula: o README (seção dos benchmarks) mostra a opção `fast_kernels` do pacote e a mede, na
+# máquina de quem roda, ao lado do `transformers` do Hugging Face.
 
 # %% [markdown]
 # ## 8. Vendo o texto sair

@@ -24,8 +24,8 @@
 #
 # **Quanto tempo leva:** o treino desta página dura 90 segundos; o resto do notebook, alguns
 # segundos. Numa CPU de 2 núcleos sem outros programas pesados rodando, 90 s levam a perda de
-# validação para perto de 1,7 (o GPTLab relata 2,02 depois de 14 minutos de CPU); com
-# `TRAIN_SECONDS = 600` (10 minutos) ela chega perto de 1,45. Com GPU, os mesmos 90 s rendem
+# validação abaixo da que o GPTLab relata depois de 14 minutos de CPU (a seção 7 mostra as
+# duas); com `TRAIN_SECONDS = 600` (10 minutos) ela desce mais. Com GPU, os mesmos 90 s rendem
 # muito mais passos.
 
 # %% [markdown]
@@ -233,7 +233,7 @@ plt.show()
 # NBVAL_IGNORE_OUTPUT
 from gptlab_helpers.training import train
 
-TRAIN_SECONDS = 90  # com 600 (10 minutos) a perda de validação chega perto de 1,45
+TRAIN_SECONDS = 90  # com 600 (10 minutos) a perda de validação desce mais
 CHECKPOINT = "checkpoints/machado_char.pt"
 
 history = train(
@@ -270,23 +270,25 @@ plt.show()
 # NBVAL_IGNORE_OUTPUT
 print(f"passos: {history['step'][-1]:,} | tokens vistos: {history['tokens'][-1]:,}")
 print(f"tempo: {history['seconds'][-1]:.0f} s | perda de validação final: {history['val_loss'][-1]:.3f}")
+print(f"passadas pelo texto de treino: {history['tokens'][-1] / len(train_ids):.1f}")
 
 # %% [markdown]
 # Os números exatos dependem da máquina (em 90 s, uma CPU rápida dá mais passos). O formato da
 # curva, não: a perda despenca nos primeiros passos, quando o modelo aprende quais caracteres são
 # comuns e que depois de espaço vem letra; depois desce devagar, enquanto aprende sílabas,
-# palavras e pontuação. As curvas de treino e validação andam juntas: dividindo os tokens vistos
-# por 1,55 milhão, vê-se que em 90 s o modelo passa só duas ou três vezes por cada trecho do
-# texto de treino, pouco para decorá-lo. Num treino de 10 minutos a curva de treino começa a
-# descer mais que a de validação (em nosso teste, 1,31 contra 1,45 no fim): é o começo do
-# sobreajuste.
+# palavras e pontuação. As curvas de treino e validação andam juntas: a última linha acima
+# (tokens vistos divididos pelo tamanho do texto de treino) diz quantas vezes, em média, o
+# modelo passou por cada trecho do texto: poucas, pouco para decorá-lo. Num treino de 10 minutos
+# a curva de treino começa a descer mais que a de validação: é o começo do sobreajuste.
 
 # %% [markdown]
 # ## 8. O checkpoint
 #
 # `load_trained_model` reconstrói o modelo a partir do arquivo. O checkpoint é lido com
-# `torch.load(..., weights_only=True)`: só tensores e tipos simples, nenhum código, o que torna
-# seguro abrir um checkpoint recebido de outra pessoa.
+# `torch.load(..., weights_only=True)`: só tensores e tipos simples, nenhum código. Isso protege
+# contra o risco do pickle (um arquivo .pt comum pode executar código qualquer ao ser aberto),
+# não contra pesos ruins: um checkpoint de outra pessoa abre sem rodar nada dela, mas pode
+# conter qualquer modelo.
 
 # %%
 from gptlab_helpers.training import load_trained_model
@@ -326,11 +328,13 @@ print(complete(temperature=0.0))
 
 # %% [markdown]
 # O começo pode até soar como Machado, mas logo a geração gulosa entra num **laço**: a mesma
-# expressão se repete até o fim. Por quê? Ela é uma função fixa dos últimos 64 caracteres: o
-# mesmo contexto produz sempre o mesmo próximo caractere. Como o caminho mais provável passa pelas
-# palavras mais comuns ("de", "um", "que"), cedo ou tarde um trecho se repete, e a partir
-# daí o contexto volta a ser o mesmo e tudo se repete para sempre. O GPTLab mostra o mesmo efeito
-# com o modelo grande.
+# expressão se repete até o fim. Por quê? São duas coisas juntas. Primeiro, a escolha gulosa é
+# uma função fixa dos últimos 64 caracteres: quando uma janela inteira de 64 caracteres se
+# repete, tudo o que vem depois se repete também, para sempre. Segundo, isso acontece cedo,
+# porque um modelo treinado dá mais probabilidade a continuar um padrão que acabou de aparecer
+# no contexto: cada repetição torna a próxima mais provável, um ciclo que se reforça (Holtzman
+# et al., 2020, *The Curious Case of Neural Text Degeneration*, mediram esse efeito no GPT-2).
+# O sorteio da próxima seção quebra o ciclo. O GPTLab mostra o mesmo efeito com o modelo grande.
 #
 # A saída é do modelo desta execução: a sua pode ser diferente, mas o laço aparece.
 
@@ -408,7 +412,7 @@ print(complete(temperature=2.0, top_k=5))
 #
 # **Por que não usar dropout?**
 # Dropout combate o sobreajuste, que aparece quando o modelo decora o texto de treino. Em 90 s
-# este modelo vê cada trecho do texto só duas ou três vezes e as curvas de treino e validação
+# este modelo vê cada trecho do texto só umas poucas vezes (a seção 7 imprime quantas) e as curvas de treino e validação
 # andam juntas: o dropout só atrasaria o aprendizado. Em treinos longos a distância entre as
 # curvas cresce; aí vale experimentar um modelo com dropout,
 # `GPTModel(dict(CHAR_GPT_CONFIG, drop_rate=0.1))`.

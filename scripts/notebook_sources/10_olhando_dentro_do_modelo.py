@@ -178,10 +178,11 @@ plt.show()
 # ## 5. Escolher ou sortear o próximo caractere
 #
 # O modelo devolve uma distribuição de probabilidades para o próximo caractere. Depois de
-# "A figura é poétic", só duas letras fazem sentido: "a" (poética) e "o" (poético). Quem escolhe
-# é o gênero de "figura", palavra que está 12 caracteres atrás: um modelo pequeno pode muito bem
-# preferir o "o", que é mais comum. As barras mostram os caracteres mais prováveis em três
-# temperaturas:
+# "A figura é poétic", só duas letras fazem sentido: "a" (poética) e "o" (poético). A certa é
+# "a", porque "figura" é feminina; mas essa palavra está 12 caracteres atrás, longe para um
+# modelo tão pequeno, que pode acabar dando mais chance à letra que vem mais vezes depois de
+# "poétic" no texto de treino, qualquer que seja o gênero. As barras mostram os caracteres mais
+# prováveis em três temperaturas: veja qual das duas este modelo prefere.
 
 # %%
 from gptlab_helpers.viz.plots import plot_next_token_probabilities

@@ -177,8 +177,8 @@ for name, tokenizer in tokenizers.items():
 # O mesmo modelo fica muito mais lento com o BPE (o número exato depende da máquina): quase todo o
 # tempo vai para a cabeça de saída de 64 × 50.257 e para a softmax sobre 50.257 logits. Os
 # logits ocupam memória na mesma proporção: 8 × 64 × 50.257 números de 4 bytes são 98 MB, contra
-# 0,22 MB com caracteres (com 1 MB = 1024 × 1024 bytes, a convenção da aula 05 e dos exercícios). Por isso o GPTLab treinou o modelo BPE só na GPU (36 minutos numa GTX 1050
-# Ti).
+# 0,22 MB com caracteres (com 1 MB = 1024 × 1024 bytes, a convenção do curso). Por isso o
+# GPTLab treinou o modelo BPE só na GPU (36 minutos numa GTX 1050 Ti).
 #
 # **A perda começa em outro lugar.** Sem treino, a perda é cerca de ln(tamanho do vocabulário):
 
@@ -187,8 +187,9 @@ for name, tokenizer in tokenizers.items():
     print(f"{name:>13}: ln({tokenizer.n_vocab}) = {math.log(tokenizer.n_vocab):.2f}")
 
 # %% [markdown]
-# **As perdas não se comparam diretamente.** A perda é por token, e um token BPE carrega 2,4
-# caracteres. Para comparar, convertemos para **nats por caractere**: perda por token × número de
+# **As perdas não se comparam diretamente.** A perda é por token, e um token BPE carrega perto
+# de dois caracteres e meio (a seção 2 mediu no corpus inteiro; a célula abaixo mede só na
+# parte de validação, que é a que a perda usa). Para comparar, convertemos para **nats por caractere**: perda por token × número de
 # tokens ÷ número de caracteres. O GPTLab relata perda de validação 1,44 para o modelo de
 # caracteres de GPU e 3,42 para o modelo BPE de tamanho parecido. Com a razão caracteres/token da
 # parte de validação do corpus:

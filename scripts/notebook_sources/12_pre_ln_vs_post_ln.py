@@ -163,11 +163,12 @@ plt.show()
 #
 # - **Pre-LN**: as normas ficam entre 0,3 e 0,4 em qualquer bloco e em qualquer profundidade.
 #   Nenhum bloco recebe um gradiente desproporcional, e empilhar mais blocos não muda a escala.
-# - **Post-LN**: cada bloco recebe cerca de 1,6 vez o gradiente do Pre-LN com 4 blocos, e a
+# - **Post-LN**: cada bloco recebe mais gradiente que no Pre-LN (veja a coluna "x Pre-LN"), e a
 #   diferença cresce com a profundidade (mais que o dobro com 24 blocos). No Post-LN o gradiente
 #   que chega a um bloco passou pelas LayerNorms de todos os blocos seguintes, também no atalho.
-# - **Sem norma**: com 4 blocos o gradiente já passa de 2,5 vezes o do Pre-LN, e com 24 blocos é
-#   dezenas de vezes maior. Sem nada que controle a escala, o fluxo residual cresce bloco a bloco
+# - **Sem norma**: com 4 blocos o gradiente já é mais que o dobro do Pre-LN, e com 24 blocos é
+#   dezenas de vezes maior (a coluna "x Pre-LN" divide cada média pela do Pre-LN de mesma
+#   profundidade). Sem nada que controle a escala, o fluxo residual cresce bloco a bloco
 #   e os logits ficam enormes.
 #
 # Xiong et al. (2020) mostram, para o transformer com a inicialização de Xavier, que no
@@ -211,7 +212,8 @@ plt.show()
 
 # %% [markdown]
 # **Quando um treino diverge?** Dizemos que divergiu se a perda de validação vira `nan` ou
-# infinito, ou se termina **acima da perda inicial** (a do modelo aleatório, ≈ 4,9): depois de
+# infinito, ou se termina **acima da perda inicial** (a do modelo aleatório, a linha pontilhada):
+# depois de
 # 60 passos ele sabe menos que no começo. A tabela mostra a perda final de cada treino, o
 # veredito e o tempo de relógio:
 
@@ -229,23 +231,40 @@ for (position, warmup), history in histories.items():
     )
 
 # %% [markdown]
-# O que a execução que gerou este notebook mostrou (numa CPU de 2 núcleos, taxa 0,03, 60 passos):
+# Para comparar com uma referência simples: um "modelo" que só conhecesse a frequência de cada
+# caractere no texto de treino, sem olhar o contexto, daria a cada caractere de validação a sua
+# frequência. A perda dele é a entropia cruzada dessas frequências:
+
+# %%
+counts = torch.bincount(train_ids, minlength=tokenizer.n_vocab).double() + 1  # +1: nenhum zero
+unigram_loss = -(counts / counts.sum()).log()[val_ids].mean().item()
+print(f"perda de quem só conhece a frequência de cada caractere: {unigram_loss:.2f}")
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+finals = {key: history["val_loss"][-1] for key, history in histories.items()}
+best = min(finals, key=finals.get)
+print(f"melhor em 60 passos: {POSITION_LABELS[best[0]]}, aquecimento {best[1]} ({finals[best]:.2f})")
+for position in ("pre", "post"):
+    losses = ", ".join(f"{finals[position, w]:.2f}" for w in (20, 0))
+    print(f"{POSITION_LABELS[position]} com e sem aquecimento: {losses}")
+
+# %% [markdown]
+# O que a execução que gerou este notebook mostrou (as duas saídas acima têm os números; numa
+# outra máquina eles mudam um pouco, o quadro não):
 #
-# - **Só um treino divergiu**: sem norma e sem aquecimento. A perda de validação passou de 3
+# - **Só um treino divergiu**: sem norma e sem aquecimento. A perda de validação chegou a
 #   bilhões: os primeiros passos, já com a taxa cheia, fizeram a escala do fluxo residual
 #   explodir, e nada no modelo a traz de volta.
-# - **O Post-LN não divergiu, mas empacou**, com e sem aquecimento: terminou perto de 3,1. Um
-#   modelo que só conhecesse a frequência de cada caractere no texto de treino (sem olhar o
-#   contexto) teria perda 3,12 na validação: o Post-LN aprendeu quais letras são comuns e
-#   parou aí. Vinte passos de aquecimento até a taxa 0,03 não bastaram.
-# - **O Pre-LN aprendeu nos dois casos** (2,58 com aquecimento e 2,69 sem): o aquecimento ajuda
-#   um pouco, mas não é condição para o treino andar.
-# - **Sem norma e com aquecimento**, o modelo de 4 blocos treinou (2,55, o melhor dos seis em 60
-#   passos): com poucos blocos a escala ainda não explodiu, e o aquecimento evitou os passos
+# - **O Post-LN não divergiu, mas empacou**, com e sem aquecimento, perto da perda de quem só
+#   conhece a frequência de cada caractere: aprendeu quais letras são comuns e parou aí. Vinte
+#   passos de aquecimento até a taxa alta não bastaram.
+# - **O Pre-LN aprendeu nos dois casos**, um pouco melhor com aquecimento: o aquecimento ajuda,
+#   mas não é condição para o treino andar.
+# - **Sem norma e com aquecimento**, o modelo de 4 blocos treinou, e foi o melhor dos seis em
+#   60 passos: com poucos blocos a escala ainda não explodiu, e o aquecimento evitou os passos
 #   grandes enquanto os pesos eram aleatórios. A seção 3 mostra por que isso piora com mais
 #   blocos: com 24, o gradiente sem norma é dezenas de vezes o do Pre-LN.
-#
-# As perdas exatas podem mudar um pouco em outra máquina.
 
 # %% [markdown]
 # ## 5. O que os artigos dizem
@@ -259,11 +278,12 @@ for (position, warmup), history in histories.items():
 # - **Radford et al. (2019)**, o artigo do GPT-2 (*Language Models are Unsupervised Multitask
 #   Learners*), moveram a LayerNorm para a entrada de cada sub-bloco e acrescentaram uma
 #   LayerNorm depois do último bloco: é o Pre-LN com `final_norm` do nosso `GPTModel`.
-# - **Xiong et al. (2020)**, *On Layer Normalization in the Transformer Architecture*,
-#   explicam por quê: na inicialização, o Post-LN tem gradientes grandes nos parâmetros perto da
+# - **Xiong et al. (2020)**, *On Layer Normalization in the Transformer Architecture*, não
+#   propuseram o Pre-LN (o GPT-2 já o usava um ano antes): analisaram as duas posições e
+#   explicaram por que uma treina melhor: na inicialização, o Post-LN tem gradientes grandes nos parâmetros perto da
 #   saída, e uma taxa de aprendizado alta logo no início desestabiliza o treino; o aquecimento
-#   existe para contornar isso. No Pre-LN os gradientes são bem comportados, e eles treinam sem
-#   aquecimento e mais depressa.
+#   existe para contornar isso. No Pre-LN os gradientes são bem comportados, e eles mostram que
+#   ele treina sem aquecimento e mais depressa.
 #
 # O nosso experimento, num modelo de 4 blocos na CPU, é pequeno perto dos deles, mas mostra as
 # mesmas forças: o Post-LN tem gradientes maiores desde o início e, com uma taxa alta, não saiu
@@ -297,8 +317,8 @@ for (position, warmup), history in histories.items():
 #
 # **Se o Pre-LN é mais estável, por que o transformer original usava Post-LN?**
 # Em 2017 os modelos tinham 6 blocos, e com o aquecimento de 4.000 passos o Post-LN treinava
-# bem. Os problemas aparecem com mais blocos e taxas de aprendizado maiores, e a explicação
-# (Xiong et al.) só veio em 2020. Vários trabalhos relatam que um Post-LN que consegue treinar
+# bem. Os problemas aparecem com mais blocos e taxas de aprendizado maiores; o GPT-2 (2019)
+# já trocou para o Pre-LN, e a análise de por que ele é mais estável (Xiong et al.) veio em 2020. Vários trabalhos relatam que um Post-LN que consegue treinar
 # chega a uma perda final tão boa ou melhor; o Pre-LN ganhou por ser fácil de treinar.
 #
 # **Por que o Pre-LN precisa da `final_norm` e o Post-LN não?**

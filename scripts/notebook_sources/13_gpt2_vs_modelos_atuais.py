@@ -9,7 +9,7 @@
 # são a mesma pilha de blocos com atenção causal, atalhos e feed-forward que montamos nas aulas
 # 01 a 08. Mas quatro peças mudaram em quase todos eles: a normalização (**RMSNorm**), a
 # feed-forward (**SwiGLU**), o jeito de dizer a posição (**RoPE**) e a atenção (**GQA**, menos
-# cabeças de key/value); e os bias sumiram. Neste notebook montamos cada peça passo a passo, a
+# cabeças de key/value); e a maioria tirou os bias (o GPT-OSS ainda os tem na atenção). Neste notebook montamos cada peça passo a passo, a
 # comparamos com uma referência, e treinamos um GPT-2 e um modelo "moderno" do mesmo tamanho com
 # Machado de Assis, com o mesmo tempo de CPU.
 #
@@ -282,8 +282,10 @@ for heads, size in per_token.items():
 # %% [markdown]
 # Com 8 cabeças de K/V em vez de 32, o cache de uma conversa de 8.192 tokens cai de 4 GiB para
 # 1 GiB: cabem 4 vezes mais conversas na mesma GPU. O artigo do GQA mostra que a qualidade fica
-# perto da atenção completa, bem acima do caso extremo de uma só cabeça de K/V (*multi-query
-# attention*).
+# perto da atenção completa. Os nomes: na atenção de sempre (*multi-head*) cada cabeça de
+# query tem a sua cabeça de K/V; no GQA (*grouped-query*) um grupo de cabeças de query divide
+# uma cabeça de K/V (aqui, 4 queries por K/V); no MQA (*multi-query*, Shazeer, 2019) há uma só
+# cabeça de K/V para todas, o caso extremo, que economiza mais memória e perde mais qualidade.
 
 # %% [markdown]
 # ## 6. Sem bias
@@ -440,18 +442,31 @@ plt.show()
 
 # %% [markdown]
 # Os números exatos dependem da máquina (e de quanto ela estava ocupada), por isso a célula da
-# corrida não é conferida pelo nbval. Em três corridas nossas, numa CPU de 2 núcleos muito
-# ocupada (por isso tão poucos passos), o GPT-2 deu de 97 a 115 passos e terminou com perda de
-# validação entre 2,47 e 2,51; o moderno deu de 119 a 136 passos e terminou entre 2,21 e 2,27.
-# Com 120 s para cada um, 2,42 contra 2,10. Os dois gráficos separam as duas razões:
+# corrida não é conferida pelo nbval. Os dois gráficos separam duas perguntas, e a célula abaixo
+# as responde em números para esta execução:
 #
-# - **Passos mais baratos (à esquerda):** sem embedding posicional e com K/V menores, o moderno
-#   faz mais passos no mesmo tempo.
-# - **Passos melhores (à direita):** com o mesmo número de passos, a curva do moderno fica
-#   abaixo. O RoPE dá a cada atenção a distância entre os caracteres, que é o que um modelo de
-#   caracteres mais usa (qual letra veio duas posições atrás), sem ter de aprender 64 vetores
-#   de posição.
-#
+# - **Quem dá passos mais baratos (à esquerda)?** O moderno não tem embedding posicional e tem
+#   K/V menores, mas o RoPE, a RMSNorm e a SwiGLU somam operações pequenas que, num modelo deste
+#   tamanho na CPU, custam quase o mesmo que economizam: conforme a máquina, ele dá um pouco
+#   mais ou um pouco menos passos que o GPT-2 no mesmo tempo.
+# - **Quem aprende mais por passo (à direita)?** Com o mesmo número de passos, a curva do
+#   moderno fica abaixo. O RoPE dá a cada atenção a distância entre os caracteres, que é o que
+#   um modelo de caracteres mais usa (qual letra veio duas posições atrás), sem ter de aprender
+#   64 vetores de posição.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+import numpy as np
+
+common_step = min(history["step"][-1] for history in histories.values())
+for name, history in histories.items():
+    at_common = np.interp(common_step, history["step"], history["val_loss"])
+    print(
+        f"{name:>8}: {history['step'][-1] / history['seconds'][-1]:.1f} passos/s | "
+        f"perda de validação no passo {common_step:,}: {at_common:.3f}"
+    )
+
+# %% [markdown]
 # Um modelo tão pequeno, treinado tão pouco, não decide a questão para modelos de bilhões de
 # parâmetros; mas as mesmas escolhas aparecem em todos os modelos da tabela porque pagaram o seu
 # custo em experimentos bem maiores (veja as referências).

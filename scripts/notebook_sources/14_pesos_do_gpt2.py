@@ -25,7 +25,7 @@
 # com um GPT-2 minúsculo de pesos **aleatórios**, no mesmo formato: todo o código roda, mas o
 # texto gerado não faz sentido. Com a rede de volta, rode de novo e o modelo real é usado.
 #
-# **Quanto tempo leva:** o GPT-2 small ocupa cerca de 550 MB; com o arquivo já no cache, o
+# **Quanto tempo leva:** o arquivo do GPT-2 small tem cerca de 523 MB (1 MB = 1024² bytes, a convenção do curso); com o arquivo já no cache, o
 # notebook roda em menos de um minuto numa CPU de 2 núcleos.
 
 # %% [markdown]
@@ -52,7 +52,8 @@ for size, repo_id in GPT2_REPO_IDS.items():
 # Os nomes dos tamanhos são os de `GPT2_SIZES` (aula 06), e os parâmetros são contados com
 # weight tying, como no GPT-2 original: a cabeça de saída reaproveita a matriz do embedding de
 # tokens. Em float32 (4 bytes por número) o small tem cerca de 475 MB de pesos; o arquivo do Hub
-# tem um pouco mais porque guarda também a máscara causal de cada bloco.
+# tem uns 48 MB a mais porque guarda também a máscara causal de cada bloco (12 × 1024 × 1024
+# números de 4 bytes).
 
 # %% [markdown]
 # ## 2. O formato, num GPT-2 minúsculo
@@ -236,11 +237,11 @@ for temperature, top_k in ((0.7, None), (1.5, None), (1.5, 5)):
 # O mesmo caminho serve para os outros três tamanhos, pelo nome da configuração:
 # `load_pretrained_gpt2("medium")` (ou `"gpt2-medium (355M)"`), `"large"` e `"xl"`. O
 # `config.json` baixado é conferido contra `get_gpt2_config(size)`; um arquivo de outro tamanho
-# é recusado. Cuidado com o tamanho: o XL tem 1,6 bilhão de parâmetros, mais de 6 GB em float32,
+# é recusado. Cuidado com o tamanho: o XL tem 1,6 bilhão de parâmetros, cerca de 5,8 GB em float32,
 # para baixar e para caber na memória.
 #
 # ```python
-# model_medium, is_real = load_pretrained_gpt2("medium")  # cerca de 1,5 GB
+# model_medium, is_real = load_pretrained_gpt2("medium")  # cerca de 1,4 GB para baixar
 # ```
 
 # %% [markdown]
@@ -249,8 +250,9 @@ for temperature, top_k in ((0.7, None), (1.5, None), (1.5, 5)):
 # Em `gptlab_helpers.pretrained`:
 #
 # - `load_pretrained_gpt2(size, cache_dir=None, timeout=10.0, fast_kernels=False)` →
-#   `(model, is_real)`; com `fast_kernels=True` o modelo usa o caminho rápido da aula 08
-#   (`LinearFast` e kernels fundidos), que gera os mesmos tokens mais depressa;
+#   `(model, is_real)`; com `fast_kernels=True` o modelo usa o caminho rápido do pacote
+#   (`LinearFast` e kernels fundidos; veja a seção dos benchmarks no README), que gera os mesmos
+#   tokens;
 # - `download_gpt2(size)`: só o download, devolve a pasta com os dois arquivos (ou levanta
 #   `GPT2DownloadError` com a explicação);
 # - `load_gpt2_folder(folder, fast_kernels=False)`: `config.json` + `model.safetensors` →

@@ -31,8 +31,9 @@ from gptlab_helpers.checks.lesson07 import q1, q2, q3, q4
 # %% [markdown]
 # ## Exercício 1 · Três taxas de dropout
 #
-# Altere `MultiHeadAttention`, `TransformerBlock` e `GPTModel` (partindo das classes da aula
-# 05, que estão também em `gptlab_helpers/attention.py` e `gptlab_helpers/gpt.py`) para que:
+# Altere `MultiHeadAttention`, `TransformerBlock` e `GPTModel` (partindo das classes que a aula
+# 05 monta passo a passo, nas seções 1 e 2 de `notebooks/05_bloco_transformer_e_gpt.ipynb`; as
+# do pacote têm opções das aulas 12 e 13 que este exercício não usa) para que:
 #
 # - o dropout logo depois da soma dos embeddings use `cfg["drop_rate_emb"]`;
 # - o dropout dos pesos de atenção use `cfg["drop_rate_attn"]`;

@@ -150,4 +150,4 @@ q3.check()
 # ## Próximos passos
 #
 # - A aula: [`../notebooks/12_pre_ln_vs_post_ln.ipynb`](../notebooks/12_pre_ln_vs_post_ln.ipynb)
-# - Próximos exercícios: [14 · Os pesos do GPT-2](14_pesos_do_gpt2.ipynb)
+# - Próximos exercícios: [13 · O GPT-2 e os modelos de hoje](13_gpt2_vs_modelos_atuais.ipynb)

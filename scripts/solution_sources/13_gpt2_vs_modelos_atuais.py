@@ -198,3 +198,4 @@ q4.check()
 # - A aula: [`../notebooks/13_gpt2_vs_modelos_atuais.ipynb`](../notebooks/13_gpt2_vs_modelos_atuais.ipynb)
 # - Experimente trocar as peças de `MODERN_CHAR_CONFIG` uma de cada vez e contar os parâmetros
 #   com `gptlab_helpers.parameter_breakdown_from_config`.
+# - Próximos exercícios: [14 · Os pesos do GPT-2](14_pesos_do_gpt2.ipynb)

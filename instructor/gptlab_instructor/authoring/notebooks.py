@@ -72,6 +72,8 @@ print(
 )"""
 
 COLAB_BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
+# Logo depois do selo, em todo notebook (todos ficam a um nível da raiz: notebooks/, exercises/, solutions/).
+CONVENTIONS_LINKS = "[Convenções do curso](../docs/convencoes.md) · [Glossário](../docs/glossario.md)"
 
 
 def repository_url(pyproject=ROOT / "pyproject.toml"):
@@ -127,7 +129,8 @@ def colab_badge_cell(path, url=None, branch=None):
         path = path.resolve().relative_to(ROOT)
     repository, branch = github_repository(url), branch or repository_branch()
     colab_url = f"https://colab.research.google.com/github/{repository}/blob/{branch}/{path.as_posix()}"
-    return nbformat.v4.new_markdown_cell(f"[![Abrir no Colab]({COLAB_BADGE_IMAGE})]({colab_url})")
+    badge = f"[![Abrir no Colab]({COLAB_BADGE_IMAGE})]({colab_url})"
+    return nbformat.v4.new_markdown_cell(f"{badge} · {CONVENTIONS_LINKS}")
 
 
 def with_title_badge_and_setup(cells, notebook_path):
