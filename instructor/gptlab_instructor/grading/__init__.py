@@ -17,6 +17,10 @@ As peças, na ordem em que agem:
   cópia das conferências que o aluno não alcança;
 - `reports`: notas.csv, um feedback por aluno, o estado para retomar e o resumo; `manual`:
   as respostas abertas que o instrutor lê e avalia;
+- `hints`: as chamadas `hint()`/`solution()` achadas em cada entrega (e o desconto, se pedido);
+- `roster`: a turma (`--roster`) e qual entrega é de qual aluno, sem adivinhar;
+- `exports`: moodle.csv, canvas.csv e notas_planilha.csv; `common_errors`: erros_comuns.md e
+  o gráfico, com os alunos agrupados pelo erro;
 - `status`: a situação de uma entrega e o resultado de um exercício (a situação de um
   exercício, que o aluno também vê, é a de `gptlab_helpers.checks.status`).
 

@@ -24,7 +24,7 @@ from tqdm import tqdm
 
 from gptlab_helpers.core.cli import UsageError
 
-from . import manual, reports
+from . import common_errors, exports, hints, manual, reports, roster
 from .inputs import (
     check_cell_changes,
     check_cells,
@@ -52,6 +52,8 @@ class Settings:
     exercise_set: str | None = None
     checks_module: str = DEFAULT_CHECKS
     manual_grades: Path | None = None
+    roster: Path | None = None  # o CSV da turma (nome, email, matricula): moodle.csv e canvas.csv
+    hint_penalty: float = 0.0  # fração dos pontos descontada onde o aluno pediu dica ou solução
 
 
 # --- uma entrega -------------------------------------------------------------------------------
@@ -126,10 +128,13 @@ def grade_submission(submission, key, exercise_sets, settings, folder, kernels):
     names = exercise_names(settings.checks_module, found, exercises)
     spans = exercise_spans(check_cells(notebook, names), [exercise.id for exercise in exercises])
     row.exercise_set = found
-    row.exercises = [
-        with_causes(outcome.results[exercise.id], outcome.problems, spans[exercise.id])
-        for exercise in exercises
-    ]
+    row.exercises = hints.with_hints(
+        [
+            with_causes(outcome.results[exercise.id], outcome.problems, spans[exercise.id])
+            for exercise in exercises
+        ],
+        hints.hint_use(notebook, names),
+    )
     row.problems = [problem.message for problem in outcome.problems]
     row.status, row.note = submission_status(outcome.problems)
     row.notes = list(check_cell_changes(notebook, names).values())
@@ -173,6 +178,9 @@ class Batch:
         self.kernels = RunningKernels()
         self.rows = {}
         self.grades = {}
+        self.students = None if settings.roster is None else roster.read_students(settings.roster)
+        self.match = None
+        self.submissions = []
 
     def say(self, text=""):
         print(text, file=self.stream, flush=True)
@@ -180,6 +188,9 @@ class Batch:
     def run(self, scratch):
         exercise_sets = load_exercise_sets(self.settings)
         submissions, ignored = collect_submissions(self.location, scratch / "zip", skip=self.output)
+        self.submissions = submissions
+        if self.students is not None:
+            self.match = roster.match_submissions(self.students, submissions)
         self.output.mkdir(parents=True, exist_ok=True)
         done = reports.load_state(self.output)
         stamp = fingerprint(self.settings)
@@ -257,16 +268,20 @@ class Batch:
         self.rows[row.student] = row
         self.publish([row])
 
+    def final(self, row):
+        """A entrega como o aluno a vê: com as notas manuais e o desconto de dicas (se pedido)."""
+        return hints.penalize(manual.apply(self.grades, row), self.settings.hint_penalty)
+
     def publish(self, changed):
         """Regrava o feedback de `changed`, notas.csv e as respostas abertas (com as notas manuais)."""
         for row in changed:
-            reports.write_feedback(self.output, manual.apply(self.grades, row))
-        rows = [manual.apply(self.grades, row) for row in self.rows.values()]
+            reports.write_feedback(self.output, self.final(row))
+        rows = [self.final(row) for row in self.rows.values()]
         reports.write_grades(self.output, rows)
         manual.write_open_answers(self.output, list(self.rows.values()), self.grades)
 
     def conclude(self, submissions, elapsed):
-        rows = [manual.apply(self.grades, row) for row in self.rows.values()]
+        rows = [self.final(row) for row in self.rows.values()]
         self.say(f"\nCorreção concluída em {elapsed:.0f} s: {len(rows)} entregas.\n")
         self.say(reports.summary_text(rows))
         groups = {}
@@ -277,6 +292,7 @@ class Batch:
             self.say(f"\nAtenção: conteúdo idêntico em {', '.join(sources)}")
         self.say(f"\nNotas: {self.output / reports.GRADES_FILE}")
         self.say(f"Feedback de cada aluno: {self.output / reports.FEEDBACK_FOLDER}/")
+        self.export(rows)
         waiting = sum(1 for row in rows for item in row.exercises if item.pending)
         if waiting:
             self.say(
@@ -284,6 +300,23 @@ class Batch:
                 f"dê as notas em {self.output / manual.OPEN_ANSWERS_CSV} e rode de novo com "
                 f"--notas-manuais {self.output / manual.OPEN_ANSWERS_CSV}"
             )
+
+    def export(self, rows):
+        """Grava (e diz onde) as exportações, os erros comuns e a correspondência com a turma."""
+        written = exports.write_exports(self.output, rows, self.match)
+        exercises = {item.id: item for group in load_exercise_sets(self.settings).values() for item in group}
+        written += common_errors.write_common_errors(self.output, rows, exercises, self.names_of)
+        if self.match is not None:
+            path = self.output / roster.REPORT_FILE
+            reports.write_atomically(path, roster.report_text(self.match, self.submissions))
+            written.append(path)
+            self.say("\n" + "\n".join(roster.summary_lines(self.match)))
+        self.say("Também gravados: " + ", ".join(str(path) for path in written))
+
+    def names_of(self, row):
+        """Os nomes do aluno de `row` na turma (para apagá-los dos exemplos de erros_comuns.md)."""
+        student = None if self.match is None else self.match.student_of(row.student)
+        return () if student is None else (student.name, student.email, *student.name.split())
 
 
 def load_exercise_sets(settings):

@@ -13,6 +13,7 @@ from .batch import Settings, grade_folder
 from .inputs import SubmissionsError
 from .kernel import GB, Limits
 from .manual import ManualGradesError
+from .roster import RosterError
 
 # --- linha de comando --------------------------------------------------------------------------
 
@@ -25,6 +26,14 @@ def gigabytes(text):
             f"precisa ser pelo menos 0,5 GB (o PyTorch sozinho ocupa isso), recebi {text}"
         )
     return int(value * GB)
+
+
+def fraction(text):
+    """Tipo do argparse: uma fração de 0 a 1 (aceita vírgula decimal), como 0,25."""
+    value = number(text, "uma fração de 0 a 1, como 0,25")
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"precisa ser uma fração de 0 a 1 (0,25 é um quarto), recebi {text}")
+    return value
 
 
 DEFAULT_MEMORY_GB = 4
@@ -93,6 +102,24 @@ ARGUMENTS = (
             help="o respostas_abertas.csv com as notas dadas às respostas abertas",
         ),
     ),
+    (
+        ("--roster", "--turma"),
+        dict(
+            metavar="TURMA",
+            type=Path,
+            help="CSV da turma (nome, email, matricula): liga cada entrega a um aluno e grava moodle.csv e canvas.csv",
+        ),
+    ),
+    (
+        ("--penalizar-dicas",),
+        dict(
+            metavar="F",
+            type=fraction,
+            default=0.0,
+            help="desconta a fração F dos pontos de um exercício em que o aluno chamou hint() ou solution(); "
+            "0 só informa o uso",
+        ),
+    ),
     (("-h", "--help"), dict(action="help", help="mostra esta ajuda e sai")),
 )
 
@@ -102,7 +129,8 @@ def build_parser():
         prog="gptlab-grade",
         usage=(
             "%(prog)s ENTREGAS -o SAIDA [-j N] [--timeout SEGUNDOS] [--total-timeout SEGUNDOS] "
-            "[--exercise-set NN] [--memoria-max GB] [--processos-max N] [--com-rede] [--notas-manuais ARQUIVO]"
+            "[--exercise-set NN] [--memoria-max GB] [--processos-max N] [--com-rede] [--notas-manuais ARQUIVO] "
+            "[--roster TURMA] [--penalizar-dicas F]"
         ),
         add_help=False,
         description="Corrige uma pasta (ou .zip) de notebooks de exercícios do GPTLab entregues pelos alunos.",
@@ -128,14 +156,20 @@ def main(argv=None):
         network=args.com_rede,
     )
     settings = Settings(
-        Path(args.output), args.jobs, limits, args.exercise_set, manual_grades=args.notas_manuais
+        Path(args.output),
+        args.jobs,
+        limits,
+        args.exercise_set,
+        manual_grades=args.notas_manuais,
+        roster=args.roster,
+        hint_penalty=args.penalizar_dicas,
     )
     return run_command(
         "gptlab-grade",
         grade_folder,
         args.submissions,
         settings,
-        usage_errors=(SubmissionsError, ManualGradesError),
+        usage_errors=(SubmissionsError, ManualGradesError, RosterError),
     )
 
 

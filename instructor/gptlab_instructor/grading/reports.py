@@ -25,6 +25,9 @@ STATE_FILE = ".estado.jsonl"
 GRADES_FILE = "notas.csv"
 FEEDBACK_FOLDER = "feedback"
 PENDING = "a revisar"  # no lugar dos pontos, em notas.csv, até o instrutor dar a nota
+HINT = "dica"  # o aluno chamou hint() no exercício (veja hints.py)
+SOLUTION = "solução"  # o aluno chamou solution()
+HINTS_COLUMN = "dicas"
 
 
 @dataclass
@@ -117,9 +120,16 @@ def append_state(output, graded):
 
 
 def write_atomically(path, text):
+    """Grava `text` (str em UTF-8, ou bytes) num temporário e o troca de uma vez pelo arquivo."""
     path = Path(path)
     temporary = path.with_name(f".{path.name}.tmp")
-    with open(temporary, "w", encoding="utf-8", newline="") as handle:
+    binary = isinstance(text, bytes)
+    with open(
+        temporary,
+        "wb" if binary else "w",
+        encoding=None if binary else "utf-8",
+        newline=None if binary else "",
+    ) as handle:
         handle.write(text)
         handle.flush()
         os.fsync(handle.fileno())
@@ -137,31 +147,63 @@ def spreadsheet_safe(text):
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
-def points_cell(item):
-    return PENDING if item.pending else format_points(item.points, ".")
+def points_cell(item, decimal="."):
+    return PENDING if item.pending else format_points(item.points, decimal)
+
+
+def exercise_columns(rows):
+    """Os ids de exercício de `rows`, na ordem das listas: uma coluna de pontos para cada."""
+    return sorted({item.id for row in rows for item in row.exercises}, key=exercise_order)
+
+
+def help_phrase(kinds):
+    """("dica", "solução") -> 'dica (`hint()`) e solução (`solution()`)'."""
+    calls = {HINT: "dica (`hint()`)", SOLUTION: "solução (`solution()`)"}
+    return " e ".join(calls[kind] for kind in kinds)
+
+
+def hints_cell(row):
+    """A coluna `dicas` de uma entrega: '06.1: dica; 06.3: dica, solução' (vazia sem ajuda)."""
+    return "; ".join(f"{item.id}: {', '.join(item.hints)}" for item in row.exercises if item.hints)
+
+
+def used_hints(rows):
+    return any(item.hints for row in rows for item in row.exercises)
+
+
+def grade_cells(row, columns, decimal="."):
+    """[lista, situacao, pontos de cada coluna, total, maximo] de uma entrega, com `decimal`."""
+    points = {item.id: points_cell(item, decimal) for item in row.exercises}
+    maximum = format_points(row.maximum, decimal) if row.exercises else ""
+    return [
+        row.exercise_set or "",
+        str(row.status),
+        *(points.get(column, "") for column in columns),
+        format_points(row.total, decimal),
+        maximum,
+    ]
+
+
+def observation(row):
+    return "; ".join(part for part in [row.note, *row.notes] if part)
 
 
 def grades_table(rows):
-    """O texto de notas.csv para `rows` (lista de Graded, já com o nome atual de cada aluno)."""
-    columns = sorted({item.id for row in rows for item in row.exercises}, key=exercise_order)
+    """O texto de notas.csv para `rows` (lista de Graded, já com o nome atual de cada aluno).
+
+    A coluna `dicas` (antes de `observacao`) só aparece quando algum aluno pediu dica ou solução.
+    """
+    columns = exercise_columns(rows)
+    hints = [HINTS_COLUMN] if used_hints(rows) else []
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["aluno", "arquivo", "lista", "situacao", *columns, "total", "maximo", "observacao"])
+    writer.writerow(
+        ["aluno", "arquivo", "lista", "situacao", *columns, "total", "maximo", *hints, "observacao"]
+    )
     for row in sorted(rows, key=lambda item: item.student.lower()):
-        points = {item.id: points_cell(item) for item in row.exercises}
-        maximum = format_points(row.maximum, ".") if row.exercises else ""
-        writer.writerow(
-            [
-                row.student,
-                spreadsheet_safe(row.source),
-                row.exercise_set or "",
-                row.status,
-                *(points.get(column, "") for column in columns),
-                format_points(row.total, "."),
-                maximum,
-                "; ".join(part for part in [row.note, *row.notes] if part),
-            ]
-        )
+        extra = [hints_cell(row)] if hints else []
+        cells = grade_cells(row, columns)
+        writer.writerow([row.student, spreadsheet_safe(row.source), *cells, *extra, observation(row)])
     return buffer.getvalue()
 
 
@@ -177,6 +219,8 @@ def exercise_lines(item):
     else:
         score = f"**{points_phrase(item.points, item.max_points)}** ({item.status.label.lower()})"
     lines = ["", f"### {item.id}: {item.title}", "", f"{score}. {item.message}"]
+    if item.hints:
+        lines.append(f"\n> Ajuda usada neste exercício: {help_phrase(item.hints)}.")
     return lines + [f"\n> Possível causa: {cause}" for cause in item.causes]
 
 

@@ -39,6 +39,8 @@ class ExerciseResult:
 
     `causes`: problemas de execução que podem ter custado pontos neste exercício.
     `answer`: o texto de uma resposta aberta (situação REVIEW), para o instrutor ler.
+    `hints`: a ajuda que o aluno pediu neste exercício ("dica" por `hint()`, "solução" por
+    `solution()`), vista no notebook entregue (veja `hints.py`).
     """
 
     id: str
@@ -49,10 +51,12 @@ class ExerciseResult:
     message: str
     causes: tuple = ()
     answer: str = ""
+    hints: tuple = ()
 
     def __post_init__(self):
         object.__setattr__(self, "status", ExerciseStatus(self.status))
         object.__setattr__(self, "causes", tuple(self.causes))
+        object.__setattr__(self, "hints", tuple(self.hints))
 
     @property
     def pending(self):
@@ -60,7 +64,12 @@ class ExerciseResult:
         return self.status is ExerciseStatus.REVIEW
 
     def to_dict(self):
-        return {**asdict(self), "status": str(self.status), "causes": list(self.causes)}
+        return {
+            **asdict(self),
+            "status": str(self.status),
+            "causes": list(self.causes),
+            "hints": list(self.hints),
+        }
 
     @classmethod
     def from_dict(cls, data):
