@@ -339,3 +339,12 @@ def test_penalty_from_the_command_line_reuses_the_grading_and_uses_decimal_comma
     assert moodle_rows["gabi@uni.br"][2] == "2.6" and moodle_rows["heitor@uni.br"][2] == "3"
     feedback = next((output / "feedback").glob("Gabi_Reis*.md")).read_text(encoding="utf-8")
     assert "Desconto de 0,4 ponto(s) por usar dica (`hint()`) e solução (`solution()`)" in feedback
+
+
+def test_similarity_report_comes_from_the_same_run_and_changes_no_grade(graded):
+    output, printed, *_ = graded
+    text = (output / "similaridade.md").read_text(encoding="utf-8")
+    assert text.startswith("# Respostas parecidas") and "nunca muda uma nota" in text
+    compared = int(text.split("\n\n")[1].split()[0])
+    assert compared == 13  # todas as entregas da turma, mesmo as de conteúdo repetido
+    assert "similaridade.md" in printed

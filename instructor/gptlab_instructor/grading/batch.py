@@ -24,7 +24,7 @@ from tqdm import tqdm
 
 from gptlab_helpers.core.cli import UsageError
 
-from . import common_errors, exports, hints, manual, reports, roster
+from . import common_errors, exports, hints, manual, reports, roster, similarity
 from .inputs import (
     check_cell_changes,
     check_cells,
@@ -36,6 +36,9 @@ from .inputs import (
 from .kernel import Limits, RunningKernels
 from .runner import Interrupted, failed, run_submission
 from .status import ExerciseStatus, SubmissionStatus
+
+# O notebook de exercícios distribuído (o que todo aluno recebeu pronto), quando o grader roda no repositório.
+EXERCISES_DIR = Path(__file__).resolve().parents[3] / "exercises"
 
 DEFAULT_CHECKS = "gptlab_helpers.checks"
 INTERRUPTED_EXIT = 130
@@ -306,12 +309,24 @@ class Batch:
         written = exports.write_exports(self.output, rows, self.match)
         exercises = {item.id: item for group in load_exercise_sets(self.settings).values() for item in group}
         written += common_errors.write_common_errors(self.output, rows, exercises, self.names_of)
+        written.append(self.write_similarity(rows))
         if self.match is not None:
             path = self.output / roster.REPORT_FILE
             reports.write_atomically(path, roster.report_text(self.match, self.submissions))
             written.append(path)
             self.say("\n" + "\n".join(roster.summary_lines(self.match)))
         self.say("Também gravados: " + ", ".join(str(path) for path in written))
+
+    def write_similarity(self, rows):
+        """Grava similaridade.md (pares de respostas parecidas, para uma pessoa ler) e diz quantos."""
+        sets = {row.exercise_set for row in rows if row.exercise_set}
+        templates = EXERCISES_DIR.glob(f"{sets.pop()}_*.ipynb") if len(sets) == 1 else iter(())
+        text, pairs = similarity.class_report(self.submissions, next(templates, None))
+        path = self.output / similarity.REPORT_FILE
+        reports.write_atomically(path, text)
+        if pairs:
+            self.say(f"\nRespostas parecidas (não mudam nota): {len(pairs)} par(es), em {path}")
+        return path
 
     def names_of(self, row):
         """Os nomes do aluno de `row` na turma (para apagá-los dos exemplos de erros_comuns.md)."""
