@@ -78,6 +78,11 @@ def lms_points(item):
     return "" if item.pending else format_points(item.points, ".")
 
 
+def set_totals(row, sets):
+    """O total da entrega na coluna da sua lista e vazio nas outras (Moodle e Canvas)."""
+    return [format_points(row.total, ".") if row.exercise_set == s else "" for s in sets]
+
+
 def moodle_table(rows, match):
     """O texto de moodle.csv: email, um item por exercício e um total por lista."""
     columns = exercise_columns(rows)
@@ -86,8 +91,7 @@ def moodle_table(rows, match):
     lines = [header]
     for student, row in matched_rows(rows, match):
         points = {item.id: lms_points(item) for item in row.exercises}
-        totals = [format_points(row.total, ".") if row.exercise_set == s else "" for s in sets]
-        lines.append([student.email, *(points.get(key, "") for key in columns), *totals])
+        lines.append([student.email, *(points.get(key, "") for key in columns), *set_totals(row, sets)])
     return table(lines)
 
 
@@ -100,8 +104,9 @@ def canvas_table(rows, match):
         [POINTS_POSSIBLE, "", "", "", "", *(format_points(maximum[s], ".") for s in sets)],
     ]
     for student, row in matched_rows(rows, match):
-        totals = [format_points(row.total, ".") if row.exercise_set == s else "" for s in sets]
-        lines.append([student.name, "", student.student_id, student.email, student.section, *totals])
+        lines.append(
+            [student.name, "", student.student_id, student.email, student.section, *set_totals(row, sets)]
+        )
     return table(lines)
 
 

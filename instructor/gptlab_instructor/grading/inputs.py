@@ -122,10 +122,15 @@ def read_member(bundle, info):
     return None if len(data) > MAX_NOTEBOOK_BYTES else data
 
 
+def ascii_text(text):
+    """Sem acentos: 'João' -> 'Joao' (nomes de arquivo e a comparação com a turma)."""
+    return unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+
+
 def clean_name(text):
     """'Turma A/João Silva.ipynb' -> 'Turma_A__Joao_Silva': só letras ASCII, dígitos, '.', '_' e '-'."""
     text = text.removesuffix(NOTEBOOK_SUFFIX).removesuffix(NOTEBOOK_SUFFIX.upper())
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    text = ascii_text(text)
     parts = [re.sub(r"[^A-Za-z0-9.-]+", "_", part).strip("._-") for part in text.split("/")]
     name = "__".join(part for part in parts if part)[:120]
     return name or "entrega"

@@ -16,9 +16,10 @@ alunos sem entrega e os alunos com mais de uma entrega.
 import csv
 import io
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from .inputs import ascii_text
 
 # nome interno -> cabeçalhos aceitos, já sem acento, caixa, espaço e pontuação
 HEADERS = {
@@ -75,7 +76,7 @@ class RosterMatch:
 
 def plain(text):
     """Sem acentos, em minúsculas: 'João' -> 'joao'."""
-    return unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
+    return ascii_text(text).lower()
 
 
 def tokens(text):
