@@ -76,7 +76,7 @@ def group_failures(rows, names_of=lambda row: ()):
     Entregas que nem rodaram (arquivo inválido, outra lista) não entram: não dizem nada do exercício.
     """
     found = {}
-    for row in rows:
+    for row in sorted(rows, key=lambda row: row.source):  # exemplos na mesma ordem a cada correção
         if not row.executed:
             continue
         for item in row.exercises:
