@@ -359,6 +359,7 @@ EXPECTED = {
         ["0", "2", "3", REVIEW],
         "é a classe pronta do pacote gptlab_helpers",
     ),
+    "pedro_ajustado_a_conferencia": ("ok", ["1.5", "4", "3", REVIEW], "no caso oculto do corretor"),
     "mateus_outra_aula": ("lista não reconhecida", ["", "", "", ""], "não reconheci a lista de exercícios"),
     "nina_vazio": ("arquivo inválido", ["", "", "", ""], "o arquivo está vazio"),
     "otavio_corrompido": ("arquivo inválido", ["", "", "", ""], "o arquivo não é um notebook válido"),
@@ -390,7 +391,7 @@ def batch(tmp_path_factory):
 def test_batch_is_graded_with_exit_code_0(batch):
     code, _, output, printed = batch
     assert code == 0
-    assert "15 entregas em" in printed and "15 a corrigir, 0 já corrigidas" in printed
+    assert "16 entregas em" in printed and "16 a corrigir, 0 já corrigidas" in printed
     assert sorted(read_rows(output)) == sorted(EXPECTED)
     assert sorted(path.stem for path in (output / "feedback").glob("*.md")) == sorted(EXPECTED)
 
@@ -409,7 +410,7 @@ def test_each_submission_gets_its_points_status_and_feedback(batch, student):
     feedback = (output / "feedback" / f"{student}.md").read_text(encoding="utf-8")
     assert excerpt in feedback
     if points[0]:
-        assert f"- **Nota:** {total:g} de" in feedback
+        assert f"- **Nota:** {total:g} de".replace(".", ",") in feedback
         assert all(f"### 06.{n}:" in feedback for n in range(1, 5))
     else:  # nada foi executado nem conferido: sem "0 de 0 pontos"
         assert "**Nota:**" not in feedback and "0 de 0" not in feedback
@@ -428,19 +429,36 @@ def test_tampering_and_fake_prints_earn_nothing(batch):
 
 @pytest.mark.kernels
 @pytest.mark.slow
+def test_an_answer_fitted_to_the_visible_check_loses_the_hidden_points(batch):
+    _, _, output, _ = batch
+    row = read_rows(output)["pedro_ajustado_a_conferencia"]
+    assert row["06.1"] == "1.5" and row["casos_ocultos"] == "06.1: com qkv_bias=True e outra semente"
+    feedback = (output / "feedback" / "pedro_ajustado_a_conferencia.md").read_text(encoding="utf-8")
+    section = feedback[feedback.index("### 06.1:") : feedback.index("### 06.2:")]
+    assert "**1,5 de 2 pontos** (parcialmente correto)" in section
+    assert (
+        "no caso oculto do corretor ela não deu o resultado certo: com qkv_bias=True e outra semente"
+        in section
+    )
+    assert "(-0,5 pontos)" in section
+    assert read_rows(output)["Ana_Souza__entrega"]["casos_ocultos"] == ""
+
+
+@pytest.mark.kernels
+@pytest.mark.slow
 def test_summary_counts_statuses_and_averages_each_exercise(batch):
     _, _, _, printed = batch
     summary = printed[printed.index("situação") :]
     for status, count in [
-        ("ok", 6),
+        ("ok", 7),
         ("erro", 4),
         ("tempo esgotado", 1),
         ("kernel morreu", 1),
         ("arquivo inválido", 2),
     ]:
         assert f"\n{status:<24}{count:>9}" in "\n" + summary
-    # 06.1: 10 das 12 entregas reconhecidas têm os 2 pontos
-    assert f"\n{'06.1':<12}{'1,67':>8}{'2':>8}{12:>10}" in summary
+    # 06.1: 10 das 13 entregas reconhecidas têm os 2 pontos, e a ajustada à conferência 1,5
+    assert f"\n{'06.1':<12}{'1,65':>8}{'2':>8}{13:>10}" in summary
 
 
 @pytest.mark.kernels
@@ -452,7 +470,7 @@ def test_running_again_resumes_without_regrading(batch):
     assert (
         grade_folder(folder, Settings(output, jobs=2, limits=TEST_LIMITS), stream=stream, progress=False) == 0
     )
-    assert "0 a corrigir, 15 já corrigidas" in stream.getvalue()
+    assert "0 a corrigir, 16 já corrigidas" in stream.getvalue()
     assert (output / ".estado.jsonl").read_text(encoding="utf-8").count("\n") == state_lines
     assert read_rows(output)["Ana_Souza__entrega"]["total"] == "9"
 
@@ -526,7 +544,7 @@ def test_plan_runs_the_student_cells_between_prepare_and_one_grade_per_exercise(
         token=lambda n: f"t{next(counter)}",
     )
     assert [step.kind for step in steps] == ["prepare", "student", "grade", "grade"]
-    assert "prepare('_t0', 'pacote.checks')" in steps[0].source
+    assert "prepare('_t0', 'pacote.checks', True)" in steps[0].source
     assert (steps[1].cell, steps[1].source) == (2, "a = 1")  # a vazia (3) não roda; a 4 foi pulada
     assert steps[2].result_path == tmp_path / "resultado-t1.json"
     assert steps[3].source.endswith(f"('06', '06.2', {str(tmp_path / 'resultado-t2.json')!r}, globals())")

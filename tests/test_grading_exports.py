@@ -210,6 +210,42 @@ def test_hint_calls_and_printed_hints_are_found_per_exercise():
     assert used == {"06.2": ("dica",), "06.4": ("solução",)}
 
 
+def test_hint_recorded_in_the_output_metadata_is_found_without_the_call_in_the_code():
+    """`for q in (q2,): q.hint()` não tem `q2.hint()` no código; o metadado da saída diz o exercício."""
+    cell = nbformat.v4.new_code_cell("for q in (q2,):\n    q.hint()")
+    cell.outputs = [
+        nbformat.v4.new_output(
+            "display_data",
+            data={"text/plain": "Dica (06.2): ..."},
+            metadata={"gptlab": {"ajuda": "dica", "exercicio": "06.2"}},
+        ),
+        nbformat.v4.new_output("display_data", data={"text/plain": "x"}, metadata={"gptlab": {"ajuda": "?"}}),
+    ]
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1"), cell])
+    assert hint_use(notebook, {"q1": "06.1", "q2": "06.2"}) == {"06.2": ("dica",)}
+
+
+def test_record_help_marks_the_output_in_jupyter_and_prints_outside(monkeypatch, capsys):
+    import IPython.display
+
+    from gptlab_helpers.checks import base
+
+    monkeypatch.setattr(base, "HELP_LOG", [])
+    base.record_help("06.2", base.HINT, "Dica (06.2): some as quatro partes")
+    assert capsys.readouterr().out == "Dica (06.2): some as quatro partes\n"
+    shown = []
+    monkeypatch.setattr(base, "ipython_shell", lambda: object())
+    monkeypatch.setattr(IPython.display, "display", lambda *args, **kwargs: shown.append((args, kwargs)))
+    base.record_help("06.3", base.SOLUTION, "Solução do exercício 06.3")
+    assert shown == [
+        (
+            ({"text/plain": "Solução do exercício 06.3"},),
+            {"metadata": {"gptlab": {"ajuda": "solução", "exercicio": "06.3"}}, "raw": True},
+        )
+    ]
+    assert base.HELP_LOG == [("06.2", "dica"), ("06.3", "solução")]
+
+
 def test_hint_penalty_only_when_asked():
     row = Graded("k", "a.ipynb", "a", "06", "ok", exercises=[result("06.2", "ok", "correct", ("dica",))])
     row.exercises[0] = ExerciseResult("06.2", "T", "correct", 4.0, 4.0, "ok", hints=("dica",))
@@ -259,7 +295,17 @@ def test_spreadsheet_is_semicolon_decimal_comma_and_bom(graded):
     lines = read_csv(output / "notas_planilha.csv", delimiter=";", encoding="utf-8-sig")
     header = lines[0]
     assert header[:6] == ["nome", "email", "matricula", "arquivo", "lista", "situacao"]
-    assert header[6:] == ["06.1", "06.2", "06.3", "06.4", "total", "maximo", "dicas", "observacao"]
+    assert header[6:] == [
+        "06.1",
+        "06.2",
+        "06.3",
+        "06.4",
+        "total",
+        "maximo",
+        "dicas",
+        "casos_ocultos",
+        "observacao",
+    ]
     rows = {line[0]: dict(zip(header, line)) for line in lines[1:]}
     assert [line[0] for line in lines[1:4]] == ["Ana Souza", "Bruno Lima", "Carla Dias"]
     assert rows["Gabi Reis"]["06.2"] == "3" and rows["Gabi Reis"]["total"] == "8"

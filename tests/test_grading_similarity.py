@@ -86,3 +86,18 @@ def test_the_given_cells_do_not_count_and_the_report_never_grades(tmp_path):
     text, pairs = similarity.class_report([first, second, copy], template)
     assert [(a, b) for _, a, b in pairs] == [("ana.ipynb", "bia.ipynb")]
     assert "| 100% | ana.ipynb | bia.ipynb |" in text
+
+
+def test_a_cell_that_most_of_the_class_has_is_given_material():
+    """A célula de preparação da entrega da turma é igual em todas: não faz dois alunos parecidos."""
+    setup = (
+        "%pip install -q 'gptlab-helpers @ git+https://github.com/minha-uni/turma@main'\nimport torch\n" * 3
+    )
+    notebooks = [
+        nbformat.v4.new_notebook(
+            cells=[nbformat.v4.new_code_cell(setup), nbformat.v4.new_code_cell(f"x = {n}")]
+        )
+        for n in range(4)
+    ]
+    assert similarity.shared_cells(notebooks) == {setup.strip()}
+    assert similarity.shared_cells(notebooks[:3]) == frozenset()  # poucas entregas: nada é descartado

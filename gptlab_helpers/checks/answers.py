@@ -92,17 +92,6 @@ def explanation_text(value, name):
     return value
 
 
-def with_alias(namespace, name, alias):
-    """O namespace com `name` valendo o que o aluno definiu como `alias` (o nome dos slides).
-
-    Os exercícios usam o nome do livro (`DummyGPTModel`); quem seguiu os slides do curso e
-    escreveu `SimpleGPTModel` não perde o ponto por isso.
-    """
-    if isinstance(namespace, dict) and name not in namespace and alias in namespace:
-        return {**namespace, name: namespace[alias]}
-    return namespace
-
-
 def student_class(namespace, name, reference):
     """A classe `name` que o aluno definiu; recusa a própria classe de referência do pacote."""
     cls = namespace[name]

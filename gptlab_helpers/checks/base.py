@@ -30,6 +30,14 @@ STATUS_LABELS = EXERCISE_LABELS
 
 PLACEHOLDER_COMMENT = "# escreva sua resposta aqui"
 
+# Os dois modos do material: em "autoestudo" dicas e soluções ficam abertas; na entrega de uma
+# turma ("turma", feita por gptlab-turma) o pacote vem sem as soluções.
+AUTOSTUDY, CLASS_MODE = "autoestudo", "turma"
+# O pedido de ajuda gravado na saída da célula: metadata["gptlab"] = {"ajuda": ..., "exercicio": ...}
+HELP_METADATA_KEY = "gptlab"
+HINT, SOLUTION = "dica", "solução"
+HELP_LOG = []  # (id do exercício, "dica" ou "solução"), na ordem dos pedidos desta sessão
+
 
 @dataclass
 class CheckResult:
@@ -102,6 +110,12 @@ class Exercise:
     `names` são as variáveis que o aluno deve definir; se faltar alguma ou se todas ainda
     valerem o lugar reservado (`placeholders`, por padrão None), o exercício é "não tentado".
     `grade(namespace)` devolve um `CheckResult` (use `self.correct()`) ou levanta `Feedback`.
+
+    Um exercício de código pode aceitar em `grade(namespace, **case)` parâmetros com padrão (outra
+    configuração, outra semente, outra forma de entrada): o aluno é conferido com os padrões; o
+    corretor do instrutor ainda roda casos ocultos com outros valores (`evaluate_case`), para que
+    uma resposta ajustada a uma entrada só não ganhe todos os pontos. `aliases` aceita um nome
+    antigo da classe pedida ({nome do livro: outro nome}).
     """
 
     id = ""
@@ -109,28 +123,38 @@ class Exercise:
     max_points = 1.0
     names = ()
     placeholders = {}  # nome -> valor do lugar reservado, quando não é None
+    aliases = {}  # nome pedido -> outro nome aceito (o da edição anterior do livro)
     hint_text = ""
 
     # --- o que o corretor usa -------------------------------------------------------------
-    def evaluate(self, namespace):
+    def evaluate(self, namespace, case=None):
         """Confere as respostas em `namespace` (as variáveis globais do notebook).
 
         Nunca levanta exceção: erros no código do aluno viram status "error" com o nome da
         exceção. O gerador de números do PyTorch é restaurado no fim, para que conferir não
-        mude o que as células seguintes do notebook imprimem.
+        mude o que as células seguintes do notebook imprimem. `case` são parâmetros de
+        `grade()` diferentes dos padrões (um caso oculto do corretor).
         """
         try:
             with torch.random.fork_rng(devices=[]):
-                return self.evaluate_unprotected(namespace)
+                return self.evaluate_unprotected(namespace, case or {})
         except Exception as exc:  # o código do aluno pode falhar de qualquer jeito
             return self.result(ERROR, 0.0, self.describe_exception(exc))
 
-    def evaluate_unprotected(self, namespace):
+    def evaluate_case(self, namespace, case):
+        """A fração dos pontos (de 0 a 1) que as respostas ganham com os parâmetros `case` de `grade()`."""
+        result = self.evaluate(namespace, case)
+        return result.points / self.max_points if self.max_points else 1.0
+
+    def evaluate_unprotected(self, namespace, case=None):
         if not isinstance(namespace, dict):
             raise TypeError(
                 f"namespace deve ser um dicionário de variáveis (como globals()), "
                 f"mas recebi {type(namespace).__name__}"
             )
+        for name, alias in self.aliases.items():
+            if name not in namespace and alias in namespace:
+                namespace = {**namespace, name: namespace[alias]}
         missing = [name for name in self.names if name not in namespace]
         if missing:
             return self.not_attempted(
@@ -140,7 +164,7 @@ class Exercise:
         if self.names and all(self.is_placeholder(name, namespace[name]) for name in self.names):
             return self.not_attempted("as respostas ainda são o valor reservado; substitua pelo seu código")
         try:
-            return self.grade(namespace)
+            return self.grade(namespace, **(case or {}))
         except Feedback as feedback:
             status = PARTIAL if feedback.fraction > 0 else INCORRECT
             return self.result(status, feedback.fraction * self.max_points, feedback.message)
@@ -151,7 +175,7 @@ class Exercise:
                 "o código ainda levanta NotImplementedError; troque essa linha pela sua implementação"
             )
 
-    def grade(self, namespace):
+    def grade(self, namespace, **case):
         raise NotImplementedError("cada exercício define grade()")
 
     def is_placeholder(self, name, value):
@@ -171,19 +195,25 @@ class Exercise:
         return result
 
     def hint(self):
-        """Imprime uma dica em português."""
-        print(f"Dica ({self.id}): {self.hint_text}")
+        """Mostra uma dica em português e deixa o pedido gravado na saída da célula."""
+        record_help(self.id, HINT, f"Dica ({self.id}): {self.hint_text}")
 
     def solution(self):
-        """Imprime a solução de referência (o código do notebook de soluções)."""
-        from .solution_code import SOLUTIONS  # gerado por scripts/make_exercises.py
+        """Mostra a solução de referência (o código do notebook de soluções), se ela estiver aberta.
 
-        code = SOLUTIONS.get(self.id)
+        Na entrega de uma turma (`gptlab-turma`) o pacote vem sem as soluções: a mensagem diz
+        quando elas abrem. O pedido atendido fica gravado na saída da célula, como o de `hint()`.
+        """
+        from . import solution_code  # gerado por scripts/make_exercises.py (ou por gptlab-turma)
+
+        if getattr(solution_code, "MODE", AUTOSTUDY) != AUTOSTUDY:
+            print(closed_solution_message(self.id, getattr(solution_code, "DEADLINE", None)))
+            return
+        code = solution_code.SOLUTIONS.get(self.id)
         if code is None:
             print(f"Ainda não há solução registrada para o exercício {self.id}.")
             return
-        print(f"Solução do exercício {self.id} ({self.title}):\n")
-        print(code)
+        record_help(self.id, SOLUTION, f"Solução do exercício {self.id} ({self.title}):\n\n{code}")
 
     # --- atalhos para grade() --------------------------------------------------------------
     def result(self, status, points, message, answer=""):
@@ -214,6 +244,33 @@ def ipython_shell():
     except ImportError:
         return None
     return get_ipython()
+
+
+def record_help(exercise_id, kind, text):
+    """Mostra `text` (uma dica ou a solução) e registra o pedido de ajuda de `kind`.
+
+    O registro fica em dois lugares: em `HELP_LOG` (o corretor lê depois de executar o
+    notebook) e nos metadados da saída da célula, que vão junto quando o aluno salva o
+    notebook e entrega: o instrutor fica sabendo, o aluno não perde nada (veja o README).
+    """
+    HELP_LOG.append((exercise_id, kind))
+    shell = ipython_shell()
+    if shell is None:
+        print(text)
+        return
+    from IPython.display import display
+
+    metadata = {HELP_METADATA_KEY: {"ajuda": kind, "exercicio": exercise_id}}
+    display({"text/plain": text}, metadata=metadata, raw=True)
+
+
+def closed_solution_message(exercise_id, deadline=None):
+    """O que `solution()` diz na entrega de uma turma, em que as soluções ainda não abriram."""
+    when = f"depois do prazo ({deadline})" if deadline else "depois do prazo da lista"
+    return (
+        f"A solução do exercício {exercise_id} está fechada nesta entrega da turma: ela abre {when}, "
+        "quando o instrutor publicar as soluções. Até lá, use a dica (hint()) e a conferência (check())."
+    )
 
 
 def current_execution_count():

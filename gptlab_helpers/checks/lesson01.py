@@ -4,7 +4,7 @@ import torch
 
 from ..config import GPT_CONFIG_124M
 from ..dummy import DummyGPTModel
-from .answers import as_int, as_shape, report_problems, student_class, with_alias
+from .answers import as_int, as_shape, report_problems, student_class
 from .base import Exercise, Feedback, format_int
 from .kinds import ExplanationExercise
 from .modules import TINY_CONFIG, compare_gpt
@@ -64,17 +64,18 @@ class DummyGPTForward(Exercise):
         "drop_emb, trf_blocks, final_norm e out_head, nessa ordem."
     )
 
-    def evaluate_unprotected(self, namespace):
-        return super().evaluate_unprotected(with_alias(namespace, "DummyGPTModel", "SimpleGPTModel"))
+    aliases = {"DummyGPTModel": "SimpleGPTModel"}
 
-    def grade(self, namespace):
+    def grade(self, namespace, cfg=TINY_CONFIG, **variation):
+        """`cfg` e `variation` (seed, input_seed, dropout_seed, batch) vão para `compare_gpt`."""
         cls = student_class(namespace, "DummyGPTModel", DummyGPTModel)
         compare_gpt(
             cls,
-            TINY_CONFIG,
+            cfg,
             reference_class=DummyGPTModel,
             what="o seu DummyGPTModel",
             diagnose=self.diagnose,
+            **variation,
         )
         return self.correct("com os mesmos pesos, seus logits batem com os do DummyGPTModel do pacote.")
 

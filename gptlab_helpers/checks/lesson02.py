@@ -19,8 +19,9 @@ class LayerNormCode(Exercise):
         "norm_x = (x - mean) / torch.sqrt(var + eps); devolva scale * norm_x + shift."
     )
 
-    def grade(self, namespace):
-        compare_layer_norm(student_class(namespace, "LayerNorm", layers.LayerNorm))
+    def grade(self, namespace, **variation):
+        """`variation` (emb_dim, shape, seed, scale) vai para `compare_layer_norm`."""
+        compare_layer_norm(student_class(namespace, "LayerNorm", layers.LayerNorm), **variation)
         return self.correct(
             "sua LayerNorm dá os mesmos valores que a do pacote, inclusive com entrada constante."
         )

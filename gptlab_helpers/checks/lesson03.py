@@ -19,8 +19,9 @@ class GELUCode(Exercise):
     names = ("GELU",)
     hint_text = "0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x**3))); use torch.tanh e torch.pow."
 
-    def grade(self, namespace):
-        compare_gelu(student_class(namespace, "GELU", layers.GELU))
+    def grade(self, namespace, **variation):
+        """`variation` (low, high, shape) vai para `compare_gelu`."""
+        compare_gelu(student_class(namespace, "GELU", layers.GELU), **variation)
         return self.correct("sua GELU coincide com a aproximação por tanh do GPT-2 em [-4, 4].")
 
 

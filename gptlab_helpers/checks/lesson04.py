@@ -3,7 +3,7 @@
 import torch
 
 from ..shortcut import ExampleDeepNeuralNetwork, gradient_means
-from .answers import as_float, build, copy_parameters, max_difference, student_class, with_alias
+from .answers import as_float, build, copy_parameters, max_difference, student_class
 from .base import Exercise, Feedback, format_general, format_int, run_quietly
 from .kinds import ExplanationExercise
 from .modules import seeded
@@ -22,17 +22,15 @@ class ShortcutForward(Exercise):
         "forem iguais, x = x + layer_output; senão, x = layer_output."
     )
 
-    def evaluate_unprotected(self, namespace):
-        return super().evaluate_unprotected(
-            with_alias(namespace, "ExampleDeepNeuralNetwork", "SimpleDeepNeuralNetwork")
-        )
+    aliases = {"ExampleDeepNeuralNetwork": "SimpleDeepNeuralNetwork"}
 
-    def grade(self, namespace):
+    def grade(self, namespace, layer_sizes=LAYER_SIZES, sample_input=SAMPLE_INPUT, seed=123):
+        """Com e sem atalho, a rede de `layer_sizes` (6 tamanhos, 5 camadas) em `sample_input` (B, entrada)."""
         cls = student_class(namespace, "ExampleDeepNeuralNetwork", ExampleDeepNeuralNetwork)
-        x = torch.tensor(SAMPLE_INPUT)
+        x = torch.tensor(sample_input)
         for use_shortcut in (False, True):
-            model = build(cls, LAYER_SIZES, use_shortcut=use_shortcut)
-            reference = seeded(ExampleDeepNeuralNetwork, LAYER_SIZES, use_shortcut)
+            model = build(cls, layer_sizes, use_shortcut=use_shortcut)
+            reference = seeded(ExampleDeepNeuralNetwork, layer_sizes, use_shortcut, seed=seed)
             copy_parameters(reference, model, "a sua rede")
             given, _ = run_quietly(model, x)
             expected = reference(x)

@@ -62,8 +62,9 @@ class TransformerBlockForward(Exercise):
         "x = x + shortcut. Primeiro com norm1 e att, depois com norm2 e ff."
     )
 
-    def grade(self, namespace):
-        compare_block(student_class(namespace, "TransformerBlock", gpt.TransformerBlock))
+    def grade(self, namespace, cfg=None, **variation):
+        """`cfg` e `variation` (seed, dropout_seed, num_tokens) vão para `compare_block`."""
+        compare_block(student_class(namespace, "TransformerBlock", gpt.TransformerBlock), cfg, **variation)
         return self.correct("seu bloco dá a mesma saída que o de referência, em modo eval e em modo treino.")
 
 

@@ -27,10 +27,11 @@ class RecreateGPTModel(Exercise):
         "os pesos da referência e compara os logits."
     )
 
-    def grade(self, namespace):
+    def grade(self, namespace, cfg=None, **variation):
+        """`cfg` e `variation` (seed, input_seed, dropout_seed, batch) vão para `compare_gpt`."""
         cls = student_class(namespace, "GPTModel", gpt.GPTModel)
         try:
-            compare_gpt(cls)
+            compare_gpt(cls, cfg, **variation)
         except Feedback as whole:
             raise self.partial_credit(namespace, whole) from None
         return self.correct(

@@ -49,12 +49,13 @@ class SplitDropout(Exercise):
         "100 * (1 - torch.count_nonzero(x) / x.numel())."
     )
 
-    def grade(self, namespace):
+    def grade(self, namespace, cfg=CHECK_CONFIG, inputs=SHEET_INPUTS):
+        """Com `cfg` (as três taxas de dropout, emb_dim, n_heads...) e os IDs `inputs` (B, T)."""
         cls = student_class(namespace, "GPTModel", gpt.GPTModel)
         block_class = student_class(namespace, "TransformerBlock", gpt.TransformerBlock)
         attention_class = student_class(namespace, "MultiHeadAttention", MultiHeadAttention)
-        cfg = dict(CHECK_CONFIG)
-        inputs = torch.tensor(SHEET_INPUTS)
+        cfg = dict(cfg)
+        inputs = torch.tensor(inputs)
         model = build(cls, cfg)
         findings = diagnose_split_dropout(model, cfg, inputs, attention_class, block_class)
         if any(finding.code == "no_dropout" for finding in findings):

@@ -29,17 +29,18 @@ class GenerateTextSimple(Exercise):
         "fique com logits[:, -1, :], escolha o argmax e concatene com torch.cat(..., dim=1)."
     )
 
-    def grade(self, namespace):
+    def grade(self, namespace, cases=((3, 8), (6, 8), (4, 3)), batch=(2, 5), seed=0):
+        """Cada caso é (max_new_tokens, context_size), com um contexto inicial de forma `batch` (B, T)."""
         function = namespace["generate_text_simple"]
         if function is generation.generate_text_simple:
             raise Feedback("essa é a função pronta do pacote; o exercício é escrever a sua")
         if not callable(function):
             raise Feedback(f"generate_text_simple deveria ser uma função, mas é {function!r}")
         model = tiny_model()
-        torch.manual_seed(0)
-        idx = torch.randint(0, TINY_CONFIG["vocab_size"], (2, 5))
+        torch.manual_seed(seed)
+        idx = torch.randint(0, TINY_CONFIG["vocab_size"], batch)
         # 5 + 6 = 11 tokens não cabem nos 8 do contexto: só funciona cortando
-        for new_tokens, context_size in ((3, 8), (6, 8), (4, 3)):
+        for new_tokens, context_size in cases:
             expected = generation.generate_text_simple(model, idx, new_tokens, context_size)
             try:
                 given, _ = run_quietly(function, model, idx, new_tokens, context_size)

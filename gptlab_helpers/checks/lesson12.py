@@ -54,9 +54,10 @@ class PostLNBlock(Exercise):
         "depois x = norm2(x + drop_shortcut(ff(x)))."
     )
 
-    def grade(self, namespace):
+    def grade(self, namespace, cfg=POST_LN_CONFIG, **variation):
+        """`cfg` (com norm_position="post") e `variation` (seed, dropout_seed, num_tokens) vão para `compare_block`."""
         cls = student_class(namespace, "PostLNBlock", gpt.TransformerBlock)
-        compare_block(cls, POST_LN_CONFIG, diagnose_post_ln, POST_LN_FORMULA, name="PostLNBlock")
+        compare_block(cls, cfg, diagnose_post_ln, POST_LN_FORMULA, name="PostLNBlock", **variation)
         return self.correct(
             "seu bloco dá a mesma saída que TransformerBlock com norm_position='post', em eval e em treino."
         )

@@ -48,9 +48,9 @@ def rmsnorm_mistake(given, x, scale, eps):
     return None
 
 
-def compare_rmsnorm(cls):
-    """RMSNorm do aluno contra `torch.nn.RMSNorm` (mesmo eps): (2, 3, 8) -> (2, 3, 8)."""
-    emb_dim, eps = 8, 1e-5
+def compare_rmsnorm(cls, emb_dim=8, shape=(2, 3), seed=0):
+    """RMSNorm do aluno contra `torch.nn.RMSNorm` (mesmo eps): (*shape, emb_dim) -> mesma forma."""
+    eps = 1e-5
     norm = build(cls, emb_dim)
     params = list(norm.parameters())
     if len(params) == 2:
@@ -63,8 +63,8 @@ def compare_rmsnorm(cls):
     with torch.no_grad():  # scale diferente de 1, para que apareça na conta
         reference.scale.copy_(torch.linspace(0.5, 2.0, emb_dim))
     copy_parameters(reference, norm, "a sua RMSNorm")
-    torch.manual_seed(0)
-    x = torch.randn(2, 3, emb_dim) * 3 + 1
+    torch.manual_seed(seed)
+    x = torch.randn(*shape, emb_dim) * 3 + 1
     given = call(norm, x)
     expected = torch.nn.RMSNorm(emb_dim, eps=eps, elementwise_affine=False)(x) * reference.scale
     if not same_output(given, expected, "a RMSNorm", atol=1e-4):
@@ -86,8 +86,9 @@ class RMSNormCode(Exercise):
         "Sem subtrair a média e sem shift."
     )
 
-    def grade(self, namespace):
-        compare_rmsnorm(student_class(namespace, "RMSNorm", modern.RMSNorm))
+    def grade(self, namespace, **variation):
+        """`variation` (emb_dim, shape, seed) vai para `compare_rmsnorm`."""
+        compare_rmsnorm(student_class(namespace, "RMSNorm", modern.RMSNorm), **variation)
         return self.correct(
             "sua RMSNorm dá os mesmos valores que torch.nn.RMSNorm, inclusive com entrada de zeros."
         )
@@ -103,8 +104,7 @@ def interleaved_rope(x, cos, sin):
 
 def rope_mistake(given, x, cos, sin):
     """O engano típico que explica a saída `given` do apply_rope do aluno, ou None."""
-    half = x.shape[-1] // 2
-    rotated = torch.cat([-x[..., half:], x[..., :half]], dim=-1)
+    rotated = modern.apply_rope(x, torch.zeros_like(cos), torch.ones_like(sin))  # só o giro (−b, a)
     candidates = [
         (
             x * cos - rotated * sin,
@@ -130,11 +130,12 @@ class RoPECode(Exercise):
         "girado = torch.cat([-b, a], dim=-1) e devolva x * cos + girado * sin."
     )
 
-    def grade(self, namespace):
+    def grade(self, namespace, head_dim=8, num_tokens=5, base=100.0, seed=0):
+        """Gira x (2, 3, num_tokens, head_dim) com os ângulos de `rope_angles(head_dim, num_tokens, base)`."""
         apply_rope = student_function(namespace, "apply_rope", modern.apply_rope, "apply_rope(x, cos, sin)")
-        cos, sin = modern.rope_angles(head_dim=8, context_length=5, base=100.0)
-        torch.manual_seed(0)
-        x = torch.randn(2, 3, 5, 8)
+        cos, sin = modern.rope_angles(head_dim=head_dim, context_length=num_tokens, base=base)
+        torch.manual_seed(seed)
+        x = torch.randn(2, 3, num_tokens, head_dim)
         given = call(apply_rope, x, cos, sin)
         if same_output(given, modern.apply_rope(x, cos, sin), "apply_rope", atol=1e-5):
             return self.correct("sua função gira cada par (x[i], x[i + D/2]) pelo ângulo da sua posição.")

@@ -25,7 +25,6 @@ ASKED_KEYS = (
     "h.5.mlp.c_fc.bias",
     "h.7.mlp.c_proj.weight",
 )
-KEY_CASES = {key: pretrained.hf_key_to_ours(key) for key in ASKED_KEYS}
 
 # os logits do exercício 14.3: um vocabulário de 20 tokens, sorteados com semente fixa
 LOGITS_SEED, LOGITS_VOCAB = 7, 20
@@ -55,22 +54,24 @@ class KeyMapping(Exercise):
         "(só nas normas), attn.c_proj -> att.out_proj, mlp.c_fc -> ff.layers.0, mlp.c_proj -> ff.layers.2."
     )
 
-    def grade(self, namespace):
+    def grade(self, namespace, keys=ASKED_KEYS):
+        """Traduz cada chave de `keys` (nomes do GPT-2 no Hugging Face) e compara com o pacote."""
         function = student_function(namespace, "hf_key_to_ours", pretrained.hf_key_to_ours, "(key) -> str")
         wrong = []
-        for hf_key, expected in KEY_CASES.items():
+        cases = {key: pretrained.hf_key_to_ours(key) for key in keys}
+        for hf_key, expected in cases.items():
             given, _ = run_quietly(function, hf_key)
             if given != expected:
                 wrong.append((hf_key, given, expected))
         if wrong:
             hf_key, given, expected = wrong[0]
-            right = len(KEY_CASES) - len(wrong)
+            right = len(cases) - len(wrong)
             raise Feedback(
                 f"hf_key_to_ours({hf_key!r}) deu {given!r}, mas deveria dar {expected!r}: "
-                f"{key_hint(hf_key, expected)}. ({right} de {len(KEY_CASES)} chaves certas)",
-                fraction=right / len(KEY_CASES) if right >= len(KEY_CASES) // 2 else 0.0,
+                f"{key_hint(hf_key, expected)}. ({right} de {len(cases)} chaves certas)",
+                fraction=right / len(cases) if right >= len(cases) // 2 else 0.0,
             )
-        return self.correct(f"as {len(KEY_CASES)} chaves do teste foram traduzidas certo.")
+        return self.correct(f"as {len(cases)} chaves do teste foram traduzidas certo.")
 
 
 def out_proj_source():

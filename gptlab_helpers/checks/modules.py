@@ -40,9 +40,11 @@ def call(module, *inputs):
     return run_quietly(module, *inputs)[0]
 
 
-def compare_layer_norm(cls):
-    """LayerNorm do aluno contra `gptlab_helpers.LayerNorm`: (2, 3, 8) -> (2, 3, 8)."""
-    emb_dim = 8
+def compare_layer_norm(cls, emb_dim=8, shape=(2, 3), seed=0, scale=3.0):
+    """LayerNorm do aluno contra `gptlab_helpers.LayerNorm`: (*shape, emb_dim) -> mesma forma.
+
+    A entrada é randn * scale + 1, sorteada com `seed`; o corretor também confere com outros valores.
+    """
     norm = build(cls, emb_dim)
     params = list(norm.parameters())
     if len(params) != 2 or any(tuple(p.shape) != (emb_dim,) for p in params):
@@ -55,10 +57,10 @@ def compare_layer_norm(cls):
         reference.scale.copy_(torch.linspace(0.5, 2.0, emb_dim))
         reference.shift.copy_(torch.linspace(-1.0, 1.0, emb_dim))
     copy_parameters(reference, norm, "a sua LayerNorm")
-    torch.manual_seed(0)
-    x = torch.randn(2, 3, emb_dim) * 3 + 1
+    torch.manual_seed(seed)
+    x = torch.randn(*shape, emb_dim) * scale + 1
     given, expected = call(norm, x), reference(x)
-    if not same_output(given, expected, "a LayerNorm"):
+    if not same_output(given, expected, "a LayerNorm", atol=1e-5 * max(1.0, scale / 3)):
         biased_var = x.var(dim=-1, keepdim=True, unbiased=True)
         unbiased_version = (x - x.mean(dim=-1, keepdim=True)) / torch.sqrt(biased_var + reference.eps)
         if same_output(given, reference.scale * unbiased_version + reference.shift, "a LayerNorm"):
@@ -81,10 +83,13 @@ def compare_layer_norm(cls):
         )
 
 
-def compare_gelu(cls):
-    """GELU do aluno contra a aproximação por tanh de `gptlab_helpers.GELU`."""
+def compare_gelu(cls, low=-4.0, high=4.0, shape=(101,)):
+    """GELU do aluno contra a aproximação por tanh de `gptlab_helpers.GELU`, de `low` a `high`.
+
+    A entrada tem a forma `shape` (os mesmos valores igualmente espaçados, reorganizados).
+    """
     gelu = build(cls)
-    x = torch.linspace(-4, 4, 101)
+    x = torch.linspace(low, high, math.prod(shape)).reshape(shape)
     given, expected = call(gelu, x), layers.GELU()(x)
     if same_output(given, expected, "a GELU", atol=1e-6):
         return
@@ -96,6 +101,11 @@ def compare_gelu(cls):
             "0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x**3)))",
             fraction=0.5,
         )
+    if not isinstance(given, torch.Tensor) or given.shape != x.shape:
+        raise Feedback(
+            f"a GELU deve devolver um tensor da forma da entrada {tuple(x.shape)}; ela é aplicada elemento a elemento"
+        )
+    given, x, expected = given.reshape(-1), x.reshape(-1), expected.reshape(-1)
     worst = (given.detach() - expected).abs().argmax().item()
     raise Feedback(
         f"em x = {format_decimal(x[worst].item(), 2)} sua GELU dá {format_decimal(given[worst].item(), 4)}, "
@@ -168,20 +178,29 @@ def compare_attention(cls):
 PRE_LN_FORMULA = "x = x + drop_shortcut(att(norm1(x))) e depois x = x + drop_shortcut(ff(norm2(x)))"
 
 
-def compare_block(cls, cfg=None, diagnose=None, formula=PRE_LN_FORMULA, name="TransformerBlock"):
+def compare_block(
+    cls,
+    cfg=None,
+    diagnose=None,
+    formula=PRE_LN_FORMULA,
+    name="TransformerBlock",
+    seed=123,
+    dropout_seed=7,
+    num_tokens=5,
+):
     """TransformerBlock do aluno: mesma saída em eval e, com a mesma semente, em treino.
 
     A referência é `gpt.TransformerBlock(cfg)` (por padrão o Pre-LN de TINY_CONFIG; com
     `norm_position="post"` na configuração, o Post-LN da aula 12). `diagnose(given, x,
     reference)` reconhece enganos típicos; `formula` é o que a mensagem genérica lembra;
-    `name` é o nome da classe nas mensagens.
+    `name` é o nome da classe nas mensagens. `seed` sorteia os pesos e a entrada (2, num_tokens, C); `dropout_seed`, as máscaras do modo treino.
     """
     cfg = TINY_CONFIG if cfg is None else cfg
     diagnose = diagnose_block if diagnose is None else diagnose
     block = build(cls, cfg)
-    reference = seeded(gpt.TransformerBlock, cfg)
+    reference = seeded(gpt.TransformerBlock, cfg, seed=seed)
     copy_parameters(reference, block, f"o seu {name}")
-    x = torch.randn(2, 5, cfg["emb_dim"])
+    x = torch.randn(2, num_tokens, cfg["emb_dim"])
     block.eval()
     reference.eval()
     given, expected = call(block, x), reference(x)
@@ -194,9 +213,9 @@ def compare_block(cls, cfg=None, diagnose=None, formula=PRE_LN_FORMULA, name="Tr
         )
     block.train()
     reference.train()
-    torch.manual_seed(7)
+    torch.manual_seed(dropout_seed)
     given = call(block, x)
-    torch.manual_seed(7)
+    torch.manual_seed(dropout_seed)
     if not same_output(given, reference(x), f"o {name}"):
         raise Feedback(
             "em modo eval o bloco está certo, mas em modo treino não: o dropout de atalho "
@@ -242,19 +261,30 @@ def of(what):
     return "de " + what
 
 
-def compare_gpt(cls, cfg=None, reference_class=gpt.GPTModel, what="o seu GPTModel", diagnose=None):
+def compare_gpt(
+    cls,
+    cfg=None,
+    reference_class=gpt.GPTModel,
+    what="o seu GPTModel",
+    diagnose=None,
+    seed=123,
+    input_seed=0,
+    dropout_seed=7,
+    batch=(2, 6),
+):
     """GPTModel do aluno: mesmas formas de pesos e mesmos logits (eval e treino) que a referência.
 
     Quando os logits em modo eval diferem, chama `diagnose(given, ids, reference, difference)`,
     que pode levantar um `Feedback` mais específico; senão levanta um genérico. Quando só o
-    modo de treino difere (o erro está nos dropouts), o `Feedback` vale metade.
+    modo de treino difere (o erro está nos dropouts), o `Feedback` vale metade. `seed` sorteia
+    os pesos, `input_seed` os IDs de entrada (de forma `batch`, (B, T)) e `dropout_seed` as máscaras.
     """
     cfg = dict(cfg or TINY_CONFIG)
     model = build(cls, cfg)
-    reference = seeded(reference_class, cfg)
+    reference = seeded(reference_class, cfg, seed=seed)
     copy_parameters(reference, model, what)
-    torch.manual_seed(0)
-    ids = torch.randint(0, cfg["vocab_size"], (2, 6))
+    torch.manual_seed(input_seed)
+    ids = torch.randint(0, cfg["vocab_size"], batch)
     model.eval()
     reference.eval()
     given, expected = call(model, ids), reference(ids)
@@ -269,9 +299,9 @@ def compare_gpt(cls, cfg=None, reference_class=gpt.GPTModel, what="o seu GPTMode
         )
     model.train()
     reference.train()
-    torch.manual_seed(7)
+    torch.manual_seed(dropout_seed)
     given = call(model, ids)
-    torch.manual_seed(7)
+    torch.manual_seed(dropout_seed)
     if not same_output(given, reference(ids), what):
         raise Feedback(
             f"em modo eval {what} está certo, mas em modo treino não: confira os dropouts "

@@ -3,6 +3,8 @@
 Gerado por scripts/make_exercises.py a partir de solutions/*.ipynb: não edite à mão.
 """
 
+MODE = "autoestudo"  # autoestudo: soluções abertas; turma: fechadas até o prazo
+DEADLINE = None
 SOLUTIONS = {
     "01.1": 'logits_shape = (3, 7, GPT_CONFIG_124M["vocab_size"])\nn_logits = 3 * 7 * GPT_CONFIG_124M["vocab_size"]\n\nprint("forma dos logits:", logits_shape)\nprint(f"números no tensor: {n_logits:,}")',
     "01.2": 'class DummyGPTModel(nn.Module):\n    def __init__(self, cfg):\n        super().__init__()\n        self.tok_emb = nn.Embedding(cfg["vocab_size"], cfg["emb_dim"])\n        self.pos_emb = nn.Embedding(cfg["context_length"], cfg["emb_dim"])\n        self.drop_emb = nn.Dropout(cfg["drop_rate"])\n        self.trf_blocks = nn.Sequential(*[DummyTransformerBlock(cfg) for _ in range(cfg["n_layers"])])\n        self.final_norm = DummyLayerNorm(cfg["emb_dim"])\n        self.out_head = nn.Linear(cfg["emb_dim"], cfg["vocab_size"], bias=False)\n\n    def forward(self, in_idx):\n        """IDs (B, T) -> logits (B, T, vocab_size)."""\n        seq_len = in_idx.shape[1]\n        tok_embeds = self.tok_emb(in_idx)  # (B, T, C)\n        pos_embeds = self.pos_emb(torch.arange(seq_len, device=in_idx.device))  # (T, C)\n        x = self.drop_emb(tok_embeds + pos_embeds)\n        x = self.trf_blocks(x)\n        x = self.final_norm(x)\n        return self.out_head(x)',

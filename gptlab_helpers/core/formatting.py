@@ -10,7 +10,7 @@ def format_number(value, spec):
 
 
 def format_decimal(value, digits=1):
-    """Um número com vírgula decimal e ponto de milhar: 3197.56 -> '3.197,56' (digits=2)."""
+    """Um número com vírgula decimal e ponto de milhar: 1234.5 -> '1.234,50' (digits=2)."""
     return format_number(value, f",.{digits}f")
 
 

@@ -50,6 +50,7 @@ from pathlib import Path
 
 import nbformat
 
+from gptlab_helpers.checks.base import AUTOSTUDY
 from gptlab_helpers.checks.conventions import (
     CHECK_CALL,
     EXERCISE_SET_KEY,
@@ -252,14 +253,25 @@ def solution_cells_by_exercise(notebook, name):
     return result
 
 
-def solution_code_module(solutions):
-    """O texto de gptlab_helpers/checks/solution_code.py, já formatado pelo ruff."""
+def solution_code_module(solutions, mode=AUTOSTUDY, deadline=None):
+    """O texto de gptlab_helpers/checks/solution_code.py, já formatado pelo ruff.
+
+    Em `mode` "turma" (a entrega de `gptlab-turma`) vai sem nenhuma solução, com o prazo
+    `deadline` (texto, como "20/12/2026") que `solution()` mostra.
+    """
+    if mode != AUTOSTUDY:
+        header = "Entrega da turma, feita por gptlab-turma: as soluções ficam fora até o prazo."
+        solutions = {}
+    else:
+        header = "Gerado por scripts/make_exercises.py a partir de solutions/*.ipynb: não edite à mão."
     lines = [
         '"""Código das soluções, mostrado por `q1.solution()`.',
         "",
-        "Gerado por scripts/make_exercises.py a partir de solutions/*.ipynb: não edite à mão.",
+        header,
         '"""',
         "",
+        f"MODE = {mode!r}  # autoestudo: soluções abertas; turma: fechadas até o prazo",
+        f"DEADLINE = {deadline!r}",
         "SOLUTIONS = {",
     ]
     for exercise_id in sorted(solutions):

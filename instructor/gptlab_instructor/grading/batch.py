@@ -57,6 +57,7 @@ class Settings:
     manual_grades: Path | None = None
     roster: Path | None = None  # o CSV da turma (nome, email, matricula): moodle.csv e canvas.csv
     hint_penalty: float = 0.0  # fração dos pontos descontada onde o aluno pediu dica ou solução
+    hidden_cases: bool = True  # os casos ocultos de hidden.py (só com as conferências do pacote)
 
 
 # --- uma entrega -------------------------------------------------------------------------------
@@ -126,7 +127,14 @@ def grade_submission(submission, key, exercise_sets, settings, folder, kernels):
         return row
     exercises = exercise_sets[found]
     outcome = run_submission(
-        notebook, found, exercises, settings.limits, folder, settings.checks_module, kernels
+        notebook,
+        found,
+        exercises,
+        settings.limits,
+        folder,
+        settings.checks_module,
+        kernels,
+        hidden_cases=settings.hidden_cases and settings.checks_module == DEFAULT_CHECKS,
     )
     names = exercise_names(settings.checks_module, found, exercises)
     spans = exercise_spans(check_cells(notebook, names), [exercise.id for exercise in exercises])
@@ -165,6 +173,7 @@ def fingerprint(settings):
         f"{limits.memory}/{limits.processes}/{limits.network}",
         settings.exercise_set or "",
         settings.checks_module,
+        "ocultos" if settings.hidden_cases else "sem ocultos",
     ]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 

@@ -120,6 +120,14 @@ ARGUMENTS = (
             "0 só informa o uso",
         ),
     ),
+    (
+        ("--sem-casos-ocultos",),
+        dict(
+            action="store_true",
+            help="confere só com as entradas que o aluno vê (por padrão, cada exercício de código também "
+            "é conferido com outras configurações e sementes, que valem metade dos pontos dele)",
+        ),
+    ),
     (("-h", "--help"), dict(action="help", help="mostra esta ajuda e sai")),
 )
 
@@ -130,7 +138,7 @@ def build_parser():
         usage=(
             "%(prog)s ENTREGAS -o SAIDA [-j N] [--timeout SEGUNDOS] [--total-timeout SEGUNDOS] "
             "[--exercise-set NN] [--memoria-max GB] [--processos-max N] [--com-rede] [--notas-manuais ARQUIVO] "
-            "[--roster TURMA] [--penalizar-dicas F]"
+            "[--roster TURMA] [--penalizar-dicas F] [--sem-casos-ocultos]"
         ),
         add_help=False,
         description="Corrige uma pasta (ou .zip) de notebooks de exercícios do GPTLab entregues pelos alunos.",
@@ -163,6 +171,7 @@ def main(argv=None):
         manual_grades=args.notas_manuais,
         roster=args.roster,
         hint_penalty=args.penalizar_dicas,
+        hidden_cases=not args.sem_casos_ocultos,
     )
     return run_command(
         "gptlab-grade",

@@ -14,18 +14,24 @@ aluno, e depois das células dele chama `grade()` uma vez por exercício. Duas d
    conferir. Um `GPT_CONFIG_124M["drop_rate"] = 0.0` esquecido pelo aluno, ou um monkeypatch
    em `GPTModel.forward`, não muda a referência.
 
+Depois da conferência visível, `grade()` roda os casos ocultos do exercício (`hidden.py`:
+outras configurações, sementes e entradas), com uma cópia dos casos guardada também antes do
+código do aluno.
+
 O resultado (um `status.ExerciseResult`) vai em JSON para um arquivo de nome aleatório que só o corretor conhece, nunca
 pela saída da célula (um `print("Correto!")` não vale nada). Isto não é uma caixa de areia:
 o código do aluno roda no mesmo processo, e um ataque escrito contra este arquivo ainda
 poderia enganá-lo; o que ele cobre é o que um aluno faz num notebook.
 """
 
+import copy
 import importlib
 import json
 import sys
 import types
 
-from .status import ExerciseResult
+from . import hidden
+from .status import ExerciseResult, ExerciseStatus
 
 # módulos de fora do pacote cujos nomes as conferências usam o tempo todo
 GUARDED_MODULES = ("builtins", "torch", "torch.nn", "torch.nn.functional")
@@ -109,10 +115,12 @@ class Snapshot:
                 container.update(saved)
 
 
-def prepare(slot, checks_module):
+def prepare(slot, checks_module, hidden_cases=True):
     """Importa a cópia particular de `checks_module`, fotografa o resto e se guarda em `sys.modules[slot]`.
 
-    `slot` é um nome aleatório escolhido pelo corretor para esta entrega.
+    `slot` é um nome aleatório escolhido pelo corretor para esta entrega. Com `hidden_cases`, os
+    casos ocultos de `hidden.HIDDEN_CASES` (que valem para as conferências do pacote) rodam
+    depois de cada conferência visível.
     """
     parent_name, _, child = checks_module.rpartition(".")
     for name in modules_under([checks_module]):
@@ -132,6 +140,10 @@ def prepare(slot, checks_module):
         exercise_sets=checks.EXERCISE_SETS,
         snapshot=snapshot,
         checks_module=checks_module,
+        hidden_cases=copy.deepcopy(hidden.HIDDEN_CASES) if hidden_cases else {},
+        run_hidden=hidden.run_hidden,
+        hidden_message=hidden.hidden_message,
+        partial=ExerciseStatus.PARTIAL,
         # o mesmo tipo que o corretor lê de volta e leva até o CSV (guardado antes do aluno)
         result_type=ExerciseResult,
         # guardados antes do código do aluno, que poderia trocar open ou json.dumps
@@ -143,6 +155,17 @@ def prepare(slot, checks_module):
     sys.modules[slot] = entry
 
 
+def help_requested(student_modules, exercise_id):
+    """("dica", "solução") que as conferências do aluno registraram para `exercise_id` ao executar o notebook."""
+    base = student_modules.get("gptlab_helpers.checks.base")
+    log = getattr(base, "HELP_LOG", [])
+    kinds = set()
+    for entry in list(log) if isinstance(log, list) else []:
+        if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == exercise_id:
+            kinds.add(str(entry[1]))
+    return tuple(sorted(kinds))
+
+
 def grade(state, exercise_set, exercise_id, result_path, namespace):
     """Confere um exercício com as variáveis do aluno e grava o resultado em `result_path`."""
     state.snapshot.restore()
@@ -152,14 +175,24 @@ def grade(state, exercise_set, exercise_id, result_path, namespace):
     try:
         exercise = next(item for item in state.exercise_sets[exercise_set] if item.id == exercise_id)
         result = exercise.evaluate(dict(namespace))
+        points, status, message, failed = result.points, result.status, result.message, ()
+        cases = state.hidden_cases.get(exercise.id, ())
+        if cases:
+            state.snapshot.restore()
+            points, failed = state.run_hidden(exercise, dict(namespace), result, cases)
+            if failed:
+                status = state.partial if points > 0 else status
+                message = message + state.hidden_message(failed, result.points - points)
         payload = state.result_type(
             str(result.exercise),
             str(exercise.title),
-            str(result.status),
-            float(result.points),
+            str(status),
+            float(points),
             float(result.max_points),
-            str(result.message),
+            str(message),
             answer=str(result.answer),
+            hints=help_requested(student_copy, exercise.id),
+            hidden=tuple(str(item) for item in failed),
         ).to_dict()
     except Exception as exc:  # evaluate() não deveria falhar, mas o corretor não pode parar
         payload = {"status": "error", "message": f"a conferência falhou: {type(exc).__name__}: {exc}"}

@@ -29,11 +29,13 @@ import io
 from pathlib import Path
 
 from .reports import (
+    HIDDEN_COLUMN,
     HINTS_COLUMN,
     exercise_columns,
     exercise_order,
     format_points,
     grade_cells,
+    hidden_cell,
     hints_cell,
     observation,
     spreadsheet_safe,
@@ -125,6 +127,7 @@ def spreadsheet_table(rows, match=None):
             "total",
             "maximo",
             HINTS_COLUMN,
+            HIDDEN_COLUMN,
             "observacao",
         ]
     ]
@@ -141,11 +144,12 @@ def spreadsheet_table(rows, match=None):
                 spreadsheet_safe(row.source),
                 *cells,
                 hints_cell(row),
+                hidden_cell(row),
                 observation(row),
             ]
         )
     for student in match.missing if match else []:
-        empty = [""] * (len(columns) + 3)
+        empty = [""] * (len(columns) + 4)  # pontos, total, maximo, dicas e casos ocultos
         lines.append([student.name, student.email, student.student_id, "", "", NO_SUBMISSION, *empty, ""])
     return table(lines, delimiter=";")
 

@@ -1,12 +1,18 @@
-"""O uso de `hint()` e `solution()`: achado no notebook entregue, informado e, se pedido, descontado.
+"""O uso de `hint()` e `solution()`: gravado no notebook, informado e, se pedido, descontado.
 
-As conferências não registram nada quando o aluno pede uma dica (`q1.hint()`) ou a solução
-(`q1.solution()`): elas só imprimem. Por isso o corretor procura, no notebook entregue,
+Quando o aluno pede uma dica (`q1.hint()`) ou a solução aberta (`q1.solution()`), a conferência
+grava o pedido nos metadados da saída da célula (`metadata["gptlab"] = {"ajuda": "dica",
+"exercicio": "06.1"}`, veja `gptlab_helpers.checks.base.record_help`), e ele vai junto no
+notebook entregue. O corretor junta quatro sinais:
 
+- esses metadados, nas saídas gravadas (o pedido feito numa célula que o aluno mudou depois e
+  não executou de novo também conta);
+- o texto que essas chamadas mostram, "Dica (06.1): ..." e "Solução do exercício 06.1 ...", para
+  notebooks salvos por um pacote mais antigo, sem os metadados;
 - as chamadas `<nome>.hint(` e `<nome>.solution(` nas células de código (fora de comentários),
   ligadas ao exercício pelo nome da variável (`q1` -> 06.1, veja `batch.exercise_names`);
-- o que essas chamadas imprimem, nas saídas que ficaram gravadas: "Dica (06.1): ..." e
-  "Solução do exercício 06.1 ...", o que acha também a ajuda pedida numa célula apagada depois.
+- os pedidos feitos quando o próprio corretor executou o notebook (`HELP_LOG`, lido pelo
+  `evaluator` no kernel), que acham também um `ajuda = q1.hint; ajuda()`.
 
 O uso aparece no feedback e na coluna `dicas` dos CSVs; só vira desconto com
 `--penalizar-dicas F` (a fração F dos pontos do exercício, veja `penalize`).
@@ -14,6 +20,8 @@ O uso aparece no feedback e na coluna `dicas` dos CSVs; só vira desconto com
 
 import dataclasses
 import re
+
+from gptlab_helpers.checks.base import HELP_METADATA_KEY
 
 from .reports import HINT, SOLUTION, format_points, help_phrase
 
@@ -54,6 +62,11 @@ def hint_use(notebook, names):
         for name, method in CALL.findall(without_comments(cell.source)):
             if name in names:
                 found.setdefault(names[name], set()).add(METHOD_KIND[method])
+        for output in cell.get("outputs", []):
+            recorded = output.get("metadata", {}).get(HELP_METADATA_KEY)
+            if isinstance(recorded, dict) and recorded.get("exercicio") in known:
+                if recorded.get("ajuda") in KINDS:
+                    found.setdefault(recorded["exercicio"], set()).add(recorded["ajuda"])
         text = output_text(cell)
         for kind, pattern in PRINTED:
             for key in pattern.findall(text):
@@ -63,8 +76,13 @@ def hint_use(notebook, names):
 
 
 def with_hints(results, used):
-    """Os resultados (ExerciseResult) com a ajuda que o aluno pediu em cada exercício."""
-    return [dataclasses.replace(item, hints=used.get(item.id, ())) for item in results]
+    """Os resultados (ExerciseResult) com a ajuda pedida em cada exercício: a vista no notebook
+    (`used`, de `hint_use`) somada à que o kernel registrou ao executá-lo (`item.hints`)."""
+    merged = []
+    for item in results:
+        kinds = set(used.get(item.id, ())) | set(item.hints)
+        merged.append(dataclasses.replace(item, hints=tuple(kind for kind in KINDS if kind in kinds)))
+    return merged
 
 
 def penalize(row, fraction):

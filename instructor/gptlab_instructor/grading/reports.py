@@ -19,15 +19,18 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gptlab_helpers.checks import base as checks_base
+
 from .status import ExerciseResult, SubmissionStatus
 
 STATE_FILE = ".estado.jsonl"
 GRADES_FILE = "notas.csv"
 FEEDBACK_FOLDER = "feedback"
 PENDING = "a revisar"  # no lugar dos pontos, em notas.csv, até o instrutor dar a nota
-HINT = "dica"  # o aluno chamou hint() no exercício (veja hints.py)
-SOLUTION = "solução"  # o aluno chamou solution()
+# o aluno chamou hint() ou solution() no exercício (veja hints.py): os nomes do pacote do aluno
+HINT, SOLUTION = checks_base.HINT, checks_base.SOLUTION
 HINTS_COLUMN = "dicas"
+HIDDEN_COLUMN = "casos_ocultos"  # os casos ocultos (hidden.py) em que a resposta falhou
 
 
 @dataclass
@@ -171,6 +174,15 @@ def used_hints(rows):
     return any(item.hints for row in rows for item in row.exercises)
 
 
+def hidden_cell(row):
+    """A coluna `casos_ocultos`: '06.1: com outra semente; 02.1: com `emb_dim` ímpar' (vazia se passou)."""
+    return "; ".join(f"{item.id}: {', '.join(item.hidden)}" for item in row.exercises if item.hidden)
+
+
+def failed_hidden(rows):
+    return any(item.hidden for row in rows for item in row.exercises)
+
+
 def grade_cells(row, columns, decimal="."):
     """[lista, situacao, pontos de cada coluna, total, maximo] de uma entrega, com `decimal`."""
     points = {item.id: points_cell(item, decimal) for item in row.exercises}
@@ -191,17 +203,20 @@ def observation(row):
 def grades_table(rows):
     """O texto de notas.csv para `rows` (lista de Graded, já com o nome atual de cada aluno).
 
-    A coluna `dicas` (antes de `observacao`) só aparece quando algum aluno pediu dica ou solução.
+    As colunas `dicas` e `casos_ocultos` (antes de `observacao`) só aparecem quando algum aluno
+    pediu dica ou solução, ou errou algum caso oculto.
     """
     columns = exercise_columns(rows)
-    hints = [HINTS_COLUMN] if used_hints(rows) else []
+    extras = [(HINTS_COLUMN, hints_cell)] if used_hints(rows) else []
+    extras += [(HIDDEN_COLUMN, hidden_cell)] if failed_hidden(rows) else []
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
+    names = [name for name, _ in extras]
     writer.writerow(
-        ["aluno", "arquivo", "lista", "situacao", *columns, "total", "maximo", *hints, "observacao"]
+        ["aluno", "arquivo", "lista", "situacao", *columns, "total", "maximo", *names, "observacao"]
     )
     for row in sorted(rows, key=lambda item: item.student.lower()):
-        extra = [hints_cell(row)] if hints else []
+        extra = [cell(row) for _, cell in extras]
         cells = grade_cells(row, columns)
         writer.writerow([row.student, spreadsheet_safe(row.source), *cells, *extra, observation(row)])
     return buffer.getvalue()

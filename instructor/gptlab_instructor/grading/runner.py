@@ -22,6 +22,7 @@ from pathlib import Path
 
 from .kernel import CellOutcome, KernelSession
 from .problems import ProblemLog
+from .reports import HINT, SOLUTION
 from .status import ExerciseResult, ExerciseStatus
 
 MAX_ATTEMPTS = 3
@@ -56,12 +57,21 @@ class Interrupted(Exception):
 
 # --- funções puras: o plano e a leitura do resultado -------------------------------------------
 def plan_steps(
-    notebook, exercise_set, pending, checks_module, results_folder, skip=(), token=secrets.token_hex
+    notebook,
+    exercise_set,
+    pending,
+    checks_module,
+    results_folder,
+    skip=(),
+    token=secrets.token_hex,
+    hidden_cases=True,
 ):
     """As células a executar, na ordem: preparar, as do aluno (menos `skip`) e uma conferência por
-    exercício em `pending`. `token` sorteia os nomes secretos (trocável nos testes)."""
+    exercício em `pending`. `token` sorteia os nomes secretos (trocável nos testes); com
+    `hidden_cases`, cada conferência roda também os casos ocultos (`hidden.py`)."""
     slot = "_" + token(12)
-    prepare = f"__import__('gptlab_instructor.grading.evaluator').grading.evaluator.prepare({slot!r}, {checks_module!r})"
+    evaluator = "__import__('gptlab_instructor.grading.evaluator').grading.evaluator"
+    prepare = f"{evaluator}.prepare({slot!r}, {checks_module!r}, {bool(hidden_cases)!r})"
     steps = [Step("prepare", prepare)]
     for position, cell in enumerate(notebook.cells, start=1):
         if cell.cell_type == "code" and cell.source.strip() and position not in skip:
@@ -101,6 +111,10 @@ def parse_result(text, exercise):
         and payload.get("max_points") == maximum
         and isinstance(payload.get("message"), str)
         and isinstance(payload.get("answer", ""), str)
+        and isinstance(payload.get("hidden", []), list)
+        and isinstance(payload.get("hints", []), list)
+        and all(item in (HINT, SOLUTION) for item in payload.get("hints", []))
+        and all(isinstance(item, str) for item in payload.get("hidden", []))
     )
     if not valid:
         return failed(exercise, "a conferência devolveu um resultado inválido")
@@ -152,7 +166,9 @@ def run_steps(session, steps, exercises, log, deadline):
     return decided, None
 
 
-def run_submission(notebook, exercise_set, exercises, limits, folder, checks_module, kernels):
+def run_submission(
+    notebook, exercise_set, exercises, limits, folder, checks_module, kernels, hidden_cases=True
+):
     """Executa `notebook` e confere `exercises` -> RunOutcome (nunca levanta por causa do aluno).
 
     `folder`: uma pasta só desta entrega (o kernel ganha nela trabalho/, casa/ e resultados/).
@@ -167,7 +183,13 @@ def run_submission(notebook, exercise_set, exercises, limits, folder, checks_mod
             break
         session = KernelSession(Path(folder) / f"tentativa-{attempt}", limits, kernels)
         steps = plan_steps(
-            notebook, exercise_set, pending, checks_module, session.results_folder, skip=log.skipped
+            notebook,
+            exercise_set,
+            pending,
+            checks_module,
+            session.results_folder,
+            skip=log.skipped,
+            hidden_cases=hidden_cases,
         )
         with session:
             found, lost = run_steps(session, steps, exercises, log, deadline)

@@ -4,7 +4,8 @@ Arquivos idênticos o resumo da correção já aponta. Aqui entram as cópias di
 renomeadas, comentários trocados, espaços. O método é o do MOSS e do copydetect (Schleimer,
 Wilkerson e Aiken, *Winnowing: Local Algorithms for Document Fingerprinting*, SIGMOD 2003):
 
-1. o código das células que o aluno escreveu (as que não estão iguais no notebook distribuído)
+1. o código das células que o aluno escreveu (as que não estão iguais no notebook distribuído
+   nem em mais da metade das entregas, como a célula de preparação da entrega da turma)
    vira uma sequência de tokens do Python, com os nomes trocados por `v`, os números por `0` e
    os textos por `s`, sem comentários: renomear não muda nada;
 2. cada sequência de `K` tokens seguidos vira um número (crc32); de cada janela de `W` números
@@ -19,6 +20,7 @@ import io
 import keyword
 import tokenize
 import zlib
+from collections import Counter
 from itertools import combinations
 
 from .inputs import read_notebook
@@ -27,6 +29,7 @@ K = 8  # tokens por pedaço
 W = 4  # janela do winnowing
 MIN_FINGERPRINTS = 12  # menos que isso é resposta curta demais para comparar
 DEFAULT_THRESHOLD = 0.8
+COMMON_SHARE = 0.5  # uma célula igual em mais da metade das entregas é material dado
 REPORT_FILE = "similaridade.md"
 SKIPPED = {tokenize.COMMENT, tokenize.NL, tokenize.ENCODING, tokenize.ENDMARKER}
 
@@ -116,13 +119,32 @@ def report_text(pairs, compared, threshold):
     return "\n".join([*lines, ""])
 
 
+def shared_cells(notebooks, share=COMMON_SHARE):
+    """As células de código iguais em mais de `share` das entregas (com 4 ou mais entregas).
+
+    É o que a turma inteira recebeu pronto e o notebook do curso não tem: a célula de
+    preparação da entrega de `gptlab-turma`, que instala do repositório da turma. Como a opção
+    `-m` do MOSS, um trecho que quase todos têm não indica cópia.
+    """
+    if len(notebooks) < 4:
+        return frozenset()
+    counts = Counter(
+        source
+        for notebook in notebooks
+        for source in {cell.source.strip() for cell in notebook.cells if cell.get("cell_type") == "code"}
+    )
+    return frozenset(source for source, count in counts.items() if count > share * len(notebooks))
+
+
 def class_report(submissions, template_path=None, threshold=DEFAULT_THRESHOLD):
     """(texto de similaridade.md, pares) das entregas (`inputs.Submission`) da turma."""
     template = template_cells(template_path)
-    codes = {}
+    notebooks = {}
     for submission in submissions:
         notebook, _ = read_notebook(submission.path)
         if notebook is not None:
-            codes[submission.source] = student_code(notebook, template)
+            notebooks[submission.source] = notebook
+    template |= shared_cells(list(notebooks.values()))
+    codes = {source: student_code(notebook, template) for source, notebook in notebooks.items()}
     pairs = similar_pairs(codes, threshold)
     return report_text(pairs, len(codes), threshold), pairs

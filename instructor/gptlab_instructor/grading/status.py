@@ -41,6 +41,7 @@ class ExerciseResult:
     `answer`: o texto de uma resposta aberta (situação REVIEW), para o instrutor ler.
     `hints`: a ajuda que o aluno pediu neste exercício ("dica" por `hint()`, "solução" por
     `solution()`), vista no notebook entregue (veja `hints.py`).
+    `hidden`: as frases dos casos ocultos do corretor em que a resposta falhou (`hidden.py`).
     """
 
     id: str
@@ -52,11 +53,13 @@ class ExerciseResult:
     causes: tuple = ()
     answer: str = ""
     hints: tuple = ()
+    hidden: tuple = ()
 
     def __post_init__(self):
         object.__setattr__(self, "status", ExerciseStatus(self.status))
         object.__setattr__(self, "causes", tuple(self.causes))
         object.__setattr__(self, "hints", tuple(self.hints))
+        object.__setattr__(self, "hidden", tuple(self.hidden))
 
     @property
     def pending(self):
@@ -69,6 +72,7 @@ class ExerciseResult:
             "status": str(self.status),
             "causes": list(self.causes),
             "hints": list(self.hints),
+            "hidden": list(self.hidden),
         }
 
     @classmethod
