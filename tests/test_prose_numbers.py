@@ -132,6 +132,31 @@ def test_every_declared_fact_is_still_quoted_and_has_a_source():
             assert len(fact.get("fonte", "")) > 10, (name, fact)
 
 
+def markdown_words(notebook):
+    """O texto de todo o markdown, sem os sinais de citação (">") e com os espaços normalizados."""
+    text = "\n".join("".join(cell["source"]) for cell in notebook["cells"] if cell["cell_type"] == "markdown")
+    return " ".join(re.sub(r"^\s*>\s?", "", text, flags=re.M).split())
+
+
+def test_every_quoted_fact_text_is_on_the_page_word_for_word():
+    """Um fato com `texto` (a frase de uma fonte, como a saída do GPT-2 no livro) está no markdown tal qual."""
+    table = tomllib.loads(FACTS_FILE.read_text(encoding="utf-8"))
+    quoted_texts = [
+        (name, fact["texto"]) for name, entries in table.items() for fact in entries if "texto" in fact
+    ]
+    assert quoted_texts, "a aula 14 cita o texto do GPT-2 124M do livro: o fato deve estar declarado"
+    for name, quoted in quoted_texts:
+        folder, stem = name.split("/")
+        notebook = json.loads((ROOT / folder / f"{stem}.ipynb").read_text(encoding="utf-8"))
+        assert " ".join(quoted.split()) in markdown_words(notebook), (name, quoted)
+
+
+def test_markdown_words_ignore_quote_marks_and_line_breaks():
+    notebook = fake_notebook(["> Every effort moves you\n", ">\n", "> toward   finding"], "")
+    assert markdown_words(notebook) == "Every effort moves you toward finding"
+    assert "you toward" in markdown_words(notebook)
+
+
 def fake_notebook(markdown, output):
     return {
         "cells": [

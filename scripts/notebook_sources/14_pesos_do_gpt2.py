@@ -12,6 +12,12 @@
 # carregamos no nosso modelo e olhamos a geração de novo: probabilidades do próximo token,
 # temperatura e top-k, agora com texto de verdade.
 #
+# **Qual modelo produziu as saídas desta página?** Cada célula que gera texto começa dizendo
+# `modelo: GPT-2 124M da OpenAI` ou `modelo: GPT-2 minúsculo de pesos aleatórios (sem rede)`.
+# As saídas que vêm gravadas no repositório foram produzidas numa máquina **sem rede**: são do
+# modelo minúsculo aleatório. O que o GPT-2 de verdade escreve está citado na seção 4, com a
+# fonte; rode o notebook com internet para ver o seu.
+#
 # ## Objetivos de aprendizagem
 #
 # - Baixar um arquivo de pesos do Hugging Face Hub com `huggingface_hub` e saber onde ele fica.
@@ -139,15 +145,16 @@ print("cabeça de saída = embedding de tokens:", torch.equal(tiny.out_head.weig
 # do Hugging Face (`~/.cache/huggingface/hub`): da segunda vez nada é baixado.
 #
 # Se não houver internet (ou se `HF_HUB_OFFLINE=1`), a função avisa em português e devolve o
-# GPT-2 minúsculo de pesos aleatórios; `is_real` diz qual dos dois você tem. A saída abaixo é a
-# da máquina que gerou este notebook.
+# GPT-2 minúsculo de pesos aleatórios; `is_real` diz qual dos dois você tem, e a última linha
+# da saída diz o nome do modelo. A saída gravada é a de uma máquina sem rede; na sua, com
+# internet, a última linha será `modelo: GPT-2 124M da OpenAI`.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
 from gptlab_helpers.pretrained import load_pretrained_gpt2
 
 model, is_real = load_pretrained_gpt2("small", timeout=5)
-which = "GPT-2 small com os pesos da OpenAI" if is_real else "GPT-2 MINÚSCULO com pesos ALEATÓRIOS"
+which = "GPT-2 124M da OpenAI" if is_real else "GPT-2 minúsculo de pesos aleatórios (sem rede)"
 print(f"\nmodelo: {which} ({sum(p.numel() for p in model.parameters()):,} parâmetros)")
 
 # %% [markdown]
@@ -164,14 +171,46 @@ tokenizer = get_tokenizer("gpt2")
 context = text_to_token_ids("Hello, I am", tokenizer)  # (1, 4)
 context_size = model.cfg["context_length"]
 out = generate(model, context, max_new_tokens=20, context_size=context_size, temperature=0.0)
-print(token_ids_to_text(out, tokenizer))
+print(f"modelo: {which}\n{token_ids_to_text(out, tokenizer)}")
 
 # %% [markdown]
-# Com os pesos reais, a continuação é inglês com gramática e assunto: o modelo é exatamente o
-# `GPTModel` das aulas 01 a 08, só os números dentro das matrizes mudaram. Com o GPT-2 minúsculo
-# aleatório sai uma sequência sem sentido, como no notebook 08. A geração gulosa tende a se
-# repetir depois de algumas frases, pelo mesmo motivo visto no notebook 09: o mesmo contexto
-# leva sempre ao mesmo próximo token.
+# Leia a saída conforme a primeira linha dela:
+#
+# - **`modelo: GPT-2 minúsculo de pesos aleatórios (sem rede)`** (a saída gravada): pedaços de
+#   palavras sem sentido, como no notebook 08, e logo o mesmo pedaço várias vezes seguidas. Os
+#   pesos são sorteados; não há nada a elogiar no texto, só o fato de que o caminho inteiro
+#   (arquivo, tradução das chaves, geração) funcionou.
+# - **`modelo: GPT-2 124M da OpenAI`**: inglês com gramática e assunto. O modelo é exatamente o
+#   `GPTModel` das aulas 01 a 08; só os números dentro das matrizes mudaram.
+#
+# Nos dois casos a geração gulosa costuma entrar num laço. Ela é determinística (o mesmo contexto
+# dá sempre o mesmo próximo token), e um trecho que já apareceu no contexto torna mais provável
+# repeti-lo: depois que o modelo repete uma vez, a repetição reforça a si mesma, e nada na
+# escolha pelo máximo tira o texto do laço. O sorteio da seção 6 é uma saída.
+#
+# ### O que o GPT-2 124M de verdade escreve
+#
+# Para a página mostrar o resultado mesmo sem rede, um fato com fonte: no capítulo 5 do livro
+# (Raschka, *Build a Large Language Model (From Scratch)*, 2024, seção 5.5, ao carregar os pesos
+# da OpenAI no `GPTModel`), com `torch.manual_seed(123)`, o contexto "Every effort moves you",
+# 25 tokens novos, top-k 50 e temperatura 1,5, o GPT-2 124M escreve:
+#
+# > Every effort moves you toward finding an ideal new way to practice something!
+# >
+# > What makes us want to be on top of that?
+#
+# Inglês correto, com assunto, mesmo com uma temperatura alta. A célula abaixo faz a mesma
+# chamada com o nosso `generate`. Com os pesos reais ela deve escrever esse texto ou um muito
+# parecido: o sorteio usa a mesma semente, mas uma diferença mínima de arredondamento entre
+# máquinas pode trocar um token, e daí em diante o resto. Com o modelo minúsculo, sai de novo
+# uma sequência sem sentido.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+torch.manual_seed(123)
+book_context = text_to_token_ids("Every effort moves you", tokenizer)  # (1, 4)
+out = generate(model, book_context, max_new_tokens=25, context_size=context_size, temperature=1.5, top_k=50)
+print(f"modelo: {which}\n{token_ids_to_text(out, tokenizer)}")
 
 # %% [markdown]
 # ## 5. As probabilidades do próximo token
@@ -187,15 +226,17 @@ with torch.no_grad():
     logits = model(context)[:, -1, :]  # (1, V): os escores do próximo token
 probs = next_token_probabilities(logits, temperature=1.0)[0]  # (V,)
 top = torch.topk(probs, 10)
+print(f"modelo: {which}")
 for p, token_id in zip(top.values, top.indices):
     print(f"{tokenizer.decode([token_id.item()])!r:>14}  {p.item():.3f}")
 print(f"os 10 somam {top.values.sum().item():.2f} de 50.257 tokens")
 
 # %% [markdown]
-# Com os pesos reais, a probabilidade se concentra em poucos tokens plausíveis (palavras que
-# continuam "I am" em inglês), e os 10 primeiros somam uma boa fatia do total, embora o
-# vocabulário tenha 50.257 tokens. Um modelo aleatório espalha a probabilidade quase por igual:
-# cada token fica perto de 1/50.257.
+# Com o modelo minúsculo aleatório (a saída gravada), a probabilidade fica espalhada quase por
+# igual: cada token recebe perto de 1/50.257, e mesmo os 10 primeiros, somados, ficam tão
+# pequenos que a saída os arredonda para zero. Com os pesos reais, ela se concentra em poucos tokens
+# plausíveis (palavras que continuam "I am" em inglês), e os 10 primeiros somam uma boa fatia
+# do total, embora o vocabulário tenha 50.257 tokens.
 
 # %% [markdown]
 # ## 6. Temperatura e top-k em texto de verdade
@@ -206,6 +247,7 @@ print(f"os 10 somam {top.values.sum().item():.2f} de 50.257 tokens")
 
 # %%
 # NBVAL_IGNORE_OUTPUT
+print(f"modelo: {which}")
 for temperature in (0.5, 1.0, 1.5):
     sorted_probs = next_token_probabilities(logits, temperature)[0].sort(descending=True).values
     needed = int((sorted_probs.cumsum(0) < 0.9).sum()) + 1
@@ -220,12 +262,19 @@ for temperature in (0.5, 1.0, 1.5):
 
 # %%
 # NBVAL_IGNORE_OUTPUT
+print(f"modelo: {which}\n")
 for temperature, top_k in ((0.7, None), (1.5, None), (1.5, 5)):
     seeded = torch.Generator().manual_seed(123)
     out = generate(model, context, 25, context_size, temperature, top_k, generator=seeded)
     print(f"--- temperatura {temperature}, top_k={top_k}\n{token_ids_to_text(out, tokenizer)}\n")
 
 # %% [markdown]
+# Com o modelo minúsculo aleatório (a saída gravada), a temperatura quase não faz diferença: a
+# distribuição já é quase plana (na célula anterior, 90% da probabilidade exige dezenas de
+# milhares de tokens com qualquer temperatura), então achatá-la mais ou menos não muda o
+# sorteio, e as duas primeiras linhas podem até sair iguais. O `top_k=5` muda o texto, mas
+# escolher entre os 5 "melhores" de um modelo aleatório não dá sentido a nada.
+#
 # O que observar com os pesos reais: com temperatura 0,7 o texto costuma ser coerente e mais
 # variado que o guloso; com 1,5 sem top-k ele logo escapa do assunto, porque a cauda de 50 mil
 # tokens improváveis, somada, passa a sair com frequência; com 1,5 e `top_k=5` ele continua
