@@ -45,7 +45,9 @@ NEXT_STEPS_NOTEBOOKS = [
     "13_gpt2_vs_modelos_atuais.ipynb",
     "14_pesos_do_gpt2.ipynb",
 ]
-ALL_NOTEBOOKS = LESSON_NOTEBOOKS + TRACK_NOTEBOOKS + NEXT_STEPS_NOTEBOOKS
+# Apêndices: o que uma aula deixa para depois, por ensinar outra ideia (13b: a corrida de treino).
+APPENDIX_NOTEBOOKS = ["13b_corrida_gpt2_vs_moderno.ipynb"]
+ALL_NOTEBOOKS = sorted(LESSON_NOTEBOOKS + TRACK_NOTEBOOKS + NEXT_STEPS_NOTEBOOKS + APPENDIX_NOTEBOOKS)
 # O guia de estilo pede células de código curtas, raramente com mais de 15 linhas: até duas por
 # notebook podem passar disso (uma classe inteira, por exemplo), e nenhuma passa de 40.
 SHORT_CELL_LINES, LONG_CELLS_ALLOWED, MAX_CODE_LINES = 15, 2, 40

@@ -9,9 +9,11 @@
 # são a mesma pilha de blocos com atenção causal, atalhos e feed-forward que montamos nas aulas
 # 01 a 08. Mas quatro peças mudaram em quase todos eles: a normalização (**RMSNorm**), a
 # feed-forward (**SwiGLU**), o jeito de dizer a posição (**RoPE**) e a atenção (**GQA**, menos
-# cabeças de key/value); e a maioria tirou os bias (o GPT-OSS ainda os tem na atenção). Neste notebook montamos cada peça passo a passo, a
-# comparamos com uma referência, e treinamos um GPT-2 e um modelo "moderno" do mesmo tamanho com
-# Machado de Assis, com o mesmo tempo de CPU.
+# cabeças de key/value); e a maioria tirou os bias (o GPT-OSS ainda os tem na atenção e nos
+# especialistas). Neste notebook montamos cada peça passo a passo, comparamos cada uma com uma
+# referência e contamos os parâmetros de cada modelo. Se as peças novas ajudam um modelo
+# pequeno a aprender é outra pergunta, com outro método (um treino cronometrado): fica no
+# apêndice [13b · A corrida](13b_corrida_gpt2_vs_moderno.ipynb).
 #
 # ## Objetivos de aprendizagem
 #
@@ -21,10 +23,8 @@
 #   passa a depender só da distância entre os tokens.
 # - Implementar a atenção com grupos de cabeças (GQA) e calcular quanto ela economiza.
 # - Escolher cada peça pela configuração do `GPTModel` e contar os parâmetros de cada modelo.
-# - Comparar, com o mesmo tempo de CPU, o GPT-2 e um modelo moderno do mesmo tamanho.
 #
-# **Quanto tempo leva:** cerca de dois minutos, quase todo gasto na corrida da seção 8 (45 s de
-# treino para cada modelo).
+# **Quanto tempo leva:** poucos segundos de CPU; nada aqui é treinado.
 
 # %% [markdown]
 # ## 1. O GPT-2 ao lado de três modelos atuais
@@ -389,89 +389,6 @@ print(f"ativos por token (sem o embedding de entrada): {row['n_layers'] * block_
 # tokens de contexto, e as outras mantêm o alcance longo.
 
 # %% [markdown]
-# ## 8. A corrida: GPT-2 contra o moderno, com o mesmo tempo de CPU
-#
-# As peças novas ajudam um modelo pequeno a aprender mais depressa? Treinamos os dois modelos da
-# seção 7 (mesmo número de parâmetros, mesma taxa de aprendizado e mesmos lotes) com os contos de
-# Machado de Assis, como no notebook 09, e damos a cada um **45 segundos** de CPU.
-#
-# `train_side_by_side` reveza os modelos, um passo de cada vez, e cada um só conta o tempo dos
-# seus próprios passos. Assim, se a máquina ficar mais lenta no meio (outro programa, o
-# navegador), os dois sofrem igual. Durante a corrida o PyTorch usa um núcleo só: num minuto de
-# CPU, cada modelo tem de fato um minuto de um núcleo.
-
-# %%
-from gptlab_helpers.training.char_tokenizer import CharTokenizer
-from gptlab_helpers.training.corpus import load_corpus
-from gptlab_helpers.training.data import train_val_split
-
-text = load_corpus("machado_de_assis_conto")
-tokenizer = CharTokenizer.from_text(text)
-train_ids, val_ids = train_val_split(torch.tensor(tokenizer.encode(text)))
-print(f"treino: {len(train_ids):,} caracteres | validação: {len(val_ids):,}")
-
-# %%
-# NBVAL_IGNORE_OUTPUT
-from gptlab_helpers.training import CHAR_TRAIN_SETTINGS
-from gptlab_helpers.training.side_by_side import train_side_by_side
-
-RACE_SECONDS = 45  # por modelo; aumente para ver as curvas mais longe
-settings = dict(CHAR_TRAIN_SETTINGS, eval_batches=10)
-histories = train_side_by_side(
-    {"GPT-2": gpt2_char, "moderno": modern_char}, train_ids, val_ids, RACE_SECONDS, settings, evaluations=6
-)
-for name, history in histories.items():
-    print(
-        f"{name:>8}: {history['step'][-1]:>5,} passos em {history['seconds'][-1]:.0f} s, "
-        f"perda de validação {history['val_loss'][-1]:.3f}"
-    )
-
-# %%
-fig, (by_time, by_step) = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
-for name, history in histories.items():
-    by_time.plot(history["seconds"], history["val_loss"], "o-", label=name)
-    by_step.plot(history["step"], history["val_loss"], "o-", label=name)
-by_time.set_title("Por tempo de CPU")
-by_time.set_xlabel("segundos de CPU (um núcleo) em passos de treino")
-by_time.set_ylabel("perda de validação (nats)")
-by_step.set_title("Por passo de treino")
-by_step.set_xlabel("passos")
-by_step.legend()
-fig.suptitle("GPT-2 x moderno, com o mesmo número de parâmetros (Machado, caracteres)")
-plt.show()
-
-# %% [markdown]
-# Os números exatos dependem da máquina (e de quanto ela estava ocupada), por isso a célula da
-# corrida não é conferida pelo nbval. Os dois gráficos separam duas perguntas, e a célula abaixo
-# as responde em números para esta execução:
-#
-# - **Quem dá passos mais baratos (à esquerda)?** O moderno não tem embedding posicional e tem
-#   K/V menores, mas o RoPE, a RMSNorm e a SwiGLU somam operações pequenas que, num modelo deste
-#   tamanho na CPU, custam quase o mesmo que economizam: conforme a máquina, ele dá um pouco
-#   mais ou um pouco menos passos que o GPT-2 no mesmo tempo.
-# - **Quem aprende mais por passo (à direita)?** Com o mesmo número de passos, a curva do
-#   moderno fica abaixo. O RoPE dá a cada atenção a distância entre os caracteres, que é o que
-#   um modelo de caracteres mais usa (qual letra veio duas posições atrás), sem ter de aprender
-#   64 vetores de posição.
-
-# %%
-# NBVAL_IGNORE_OUTPUT
-import numpy as np
-
-common_step = min(history["step"][-1] for history in histories.values())
-for name, history in histories.items():
-    at_common = np.interp(common_step, history["step"], history["val_loss"])
-    print(
-        f"{name:>8}: {history['step'][-1] / history['seconds'][-1]:.1f} passos/s | "
-        f"perda de validação no passo {common_step:,}: {at_common:.3f}"
-    )
-
-# %% [markdown]
-# Um modelo tão pequeno, treinado tão pouco, não decide a questão para modelos de bilhões de
-# parâmetros; mas as mesmas escolhas aparecem em todos os modelos da tabela porque pagaram o seu
-# custo em experimentos bem maiores (veja as referências).
-
-# %% [markdown]
 # ## Perguntas frequentes
 #
 # **Se a RMSNorm não centraliza, o modelo não perde alguma coisa?**
@@ -523,8 +440,6 @@ for name, history in histories.items():
 # ## Próximos passos
 #
 # - Exercícios desta aula: [`../exercises/13_gpt2_vs_modelos_atuais.ipynb`](../exercises/13_gpt2_vs_modelos_atuais.ipynb)
-# - Volte uma peça de cada vez ao GPT-2, por exemplo
-#   `GPTModel(dict(MODERN_CHAR_CONFIG, pos_encoding="learned"))`, e rode a corrida de novo: qual
-#   peça pesa mais neste modelo pequeno? (Confira o número de parâmetros de cada variante.)
-# - `python scripts/benchmark_modern.py --seconds 300` faz a mesma corrida fora do notebook, com
-#   5 minutos de CPU para cada modelo.
+# - Apêndice: [13b · A corrida](13b_corrida_gpt2_vs_moderno.ipynb) treina os dois modelos da
+#   seção 7 com o mesmo tempo de CPU e pergunta se as peças novas ajudam um modelo pequeno.
+# - Depois: [14 · Os pesos do GPT-2](14_pesos_do_gpt2.ipynb).

@@ -47,7 +47,7 @@ from .notebooks import (
 
 def lesson_sources():
     """Os arquivos-fonte das aulas, em ordem: scripts/notebook_sources/NN_nome.py."""
-    return sorted(SOURCES_DIR.glob("[0-9][0-9]_*.py"))
+    return sorted(SOURCES_DIR.glob("[0-9][0-9]*_*.py"))
 
 
 def lesson_cells(source_path):
