@@ -163,11 +163,10 @@ print(f"\nparâmetros: {sum(p.numel() for p in model.parameters()):,}")
 # Cerca de 218 mil parâmetros, quase 600 vezes menos que os 124 milhões do GPT-2 pequeno. É o
 # tamanho do modelo de CPU do GPTLab (4 camadas, 4 cabeças, 64 dimensões); a única diferença de
 # forma é o contexto, 64 caracteres em vez de 32. `use_sdpa=True` faz a atenção com
-# `F.scaled_dot_product_attention`, que dá o mesmo resultado da versão da aula, mais depressa;
-# `fast_kernels=True` faz o mesmo com a LayerNorm e a GELU (`F.layer_norm` e `F.gelu`): as
-# contas das aulas 02 e 03, cada uma num kernel só, com os mesmos parâmetros e os mesmos
-# resultados até a 5ª casa decimal. Ele também troca cada `nn.Linear` por `LinearFast`, que só
-# muda a geração de texto (um token por vez, aula 08); no treino é o `F.linear` de sempre.
+# `F.scaled_dot_product_attention`, a função pronta do PyTorch para a mesma conta da aula 05, mais
+# depressa; `fast_kernels=True` faz o mesmo com a LayerNorm e a GELU (`F.layer_norm` e `F.gelu`,
+# as contas das aulas 02 e 03). Os parâmetros são os mesmos, e os resultados coincidem até a 5ª
+# casa decimal: só o treino fica mais rápido.
 # Sem dropout: com 1,5 milhão de caracteres e poucos minutos de treino, o modelo não chega a
 # decorar o texto.
 #

@@ -277,7 +277,9 @@ for position in ("pre", "post"):
 #   aprendizado que sobe linearmente durante 4.000 passos de aquecimento antes de decair.
 # - **Radford et al. (2019)**, o artigo do GPT-2 (*Language Models are Unsupervised Multitask
 #   Learners*), moveram a LayerNorm para a entrada de cada sub-bloco e acrescentaram uma
-#   LayerNorm depois do último bloco: é o Pre-LN com `final_norm` do nosso `GPTModel`.
+#   LayerNorm depois do último bloco: é o Pre-LN com `final_norm` do nosso `GPTModel`. A ideia
+#   não nasceu no GPT-2 (já estava na implementação tensor2tensor do transformer, como lembram
+#   Wang et al., 2019); o GPT-2 a levou para os modelos de linguagem grandes.
 # - **Xiong et al. (2020)**, *On Layer Normalization in the Transformer Architecture*, não
 #   propuseram o Pre-LN (o GPT-2 já o usava um ano antes): analisaram as duas posições e
 #   explicaram por que uma treina melhor: na inicialização, o Post-LN tem gradientes grandes nos parâmetros perto da
@@ -318,8 +320,10 @@ for position in ("pre", "post"):
 # **Se o Pre-LN é mais estável, por que o transformer original usava Post-LN?**
 # Em 2017 os modelos tinham 6 blocos, e com o aquecimento de 4.000 passos o Post-LN treinava
 # bem. Os problemas aparecem com mais blocos e taxas de aprendizado maiores; o GPT-2 (2019)
-# já trocou para o Pre-LN, e a análise de por que ele é mais estável (Xiong et al.) veio em 2020. Vários trabalhos relatam que um Post-LN que consegue treinar
-# chega a uma perda final tão boa ou melhor; o Pre-LN ganhou por ser fácil de treinar.
+# já trocou para o Pre-LN, e a análise de por que ele é mais estável (Xiong et al.) veio em 2020.
+# Há trabalhos que relatam que um Post-LN que consegue treinar chega a uma perda final tão boa
+# ou melhor (Liu et al., 2020, *Understanding the Difficulty of Training Transformers*); o
+# Pre-LN ganhou por ser fácil de treinar.
 #
 # **Por que o Pre-LN precisa da `final_norm` e o Post-LN não?**
 # No Pre-LN a saída do último bloco é `x + f(...)`, sem normalizar, e a escala cresce com a
@@ -327,7 +331,9 @@ for position in ("pre", "post"):
 # espera. No Post-LN o último bloco já termina numa LayerNorm.
 #
 # **O aquecimento não resolve tudo?**
-# Ajuda, porque dá tempo ao AdamW de estimar as médias dos gradientes antes dos passos grandes.
+# Ajuda: no começo o AdamW ainda tem poucas amostras para estimar a média dos quadrados dos
+# gradientes, que define o tamanho de cada passo, e o aquecimento segura os passos até essa
+# estimativa ficar confiável (Liu et al., 2020, a análise do RAdam).
 # Mas ele é mais um hiperparâmetro (quantos passos?), e no Post-LN profundo nem sempre basta.
 # Com Pre-LN ele vira um detalhe, não uma condição para o treino funcionar.
 #
@@ -346,6 +352,12 @@ for position in ("pre", "post"):
 # - A. Vaswani et al. *Attention Is All You Need*. NeurIPS 2017, arXiv:1706.03762.
 # - A. Radford, J. Wu, R. Child, D. Luan, D. Amodei, I. Sutskever. *Language Models are
 #   Unsupervised Multitask Learners*. OpenAI, 2019 (seção 2.3, sobre a posição da LayerNorm).
+# - Q. Wang et al. *Learning Deep Transformer Models for Machine Translation*. ACL 2019,
+#   arXiv:1906.01787.
+# - L. Liu et al. *On the Variance of the Adaptive Learning Rate and Beyond* (RAdam). ICLR 2020,
+#   arXiv:1908.03265.
+# - L. Liu et al. *Understanding the Difficulty of Training Transformers*. EMNLP 2020,
+#   arXiv:2004.08249.
 # - R. Xiong et al. *On Layer Normalization in the Transformer Architecture*. ICML 2020,
 #   arXiv:2002.04745.
 
