@@ -174,8 +174,10 @@ for name, tokenizer in tokenizers.items():
     print(f"{name:>13}: {parameters:>10,} parâmetros | {seconds * 1000:5.0f} ms por passo")
 
 # %% [markdown]
-# O mesmo modelo fica muito mais lento com o BPE (o número exato depende da máquina): quase todo o
-# tempo vai para a cabeça de saída de 64 × 50.257 e para a softmax sobre 50.257 logits. Os
+# O mesmo modelo fica mais lento com o BPE. Quanto, depende da máquina e de quanto ela está
+# ocupada (a saída gravada veio de uma máquina dividida com outros programas, em que até o passo
+# de caracteres foi lento): todo o trabalho a mais é da cabeça de saída de 64 × 50.257 e da
+# softmax sobre 50.257 logits. Os
 # logits ocupam memória na mesma proporção: 8 × 64 × 50.257 números de 4 bytes são 98 MB, contra
 # 0,22 MB com caracteres (com 1 MB = 1024 × 1024 bytes, a convenção do curso). Por isso o
 # GPTLab treinou o modelo BPE só na GPU (36 minutos numa GTX 1050 Ti).
@@ -204,8 +206,8 @@ print("modelo de caracteres do GPTLab: 1.44 nats/caractere")
 
 # %% [markdown]
 # Medido por caractere, o modelo BPE (1,40) fica um pouco à frente do modelo de caracteres (1,44),
-# e o texto que ele gera tem mais palavras reais, porque cada passo escolhe um pedaço de palavra
-# já pronto. Mas ele tem três vezes mais parâmetros, quase todos na tabela de tokens, e precisou
+# e cada passo de geração escolhe um pedaço de palavra já pronto, o que facilita escrever
+# palavras reais. Mas ele tem quase três vezes mais parâmetros, quase todos na tabela de tokens, e precisou
 # de uma GPU. Para aprender a arquitetura numa CPU, o tokenizador de caracteres é a escolha
 # certa; para um modelo de verdade, com muito texto e hardware, o BPE (ou um tokenizador treinado
 # em português) compensa.
@@ -238,8 +240,8 @@ print("modelo de caracteres do GPTLab: 1.44 nats/caractere")
 # isso mostramos os pedaços como bytes e decodificamos sempre a sequência inteira.
 #
 # **Por que não treinar um BPE em português?**
-# Seria melhor: com um vocabulário aprendido nos contos, palavras como "não" e "heroína" virariam
-# um token só. O GPTLab (e este curso) usa o BPE pronto do GPT-2 para não precisar treinar um
+# Seria melhor: com um vocabulário aprendido nos contos, palavras frequentes como "não"
+# provavelmente virariam um token só. O GPTLab (e este curso) usa o BPE pronto do GPT-2 para não precisar treinar um
 # tokenizador.
 #
 # **O modelo de caracteres consegue aprender palavras?**
