@@ -84,7 +84,9 @@ plt.show()
 # Antes do treino as cores estão misturadas: os vetores são sorteados e nada aproxima um "a" de
 # um "e". Depois do treino começam a aparecer vizinhanças: procure os sinais que terminam frases
 # (".", "?", "!"), os dígitos, as vogais de um lado e as consoantes de outro, maiúsculas perto da
-# sua minúscula. Com 90 s de treino alguns desses grupos já se formaram e outros ainda não.
+# sua minúscula. Quanto deles aparece depende de quanto o modelo treinou (a primeira saída da
+# página diz o passo e a perda): com os 90 s do notebook 09 alguns grupos já se formam e outros
+# não; com um treino de poucas dezenas de passos, como o da saída gravada, quase nada mudou.
 # Ninguém disse ao modelo o que é uma vogal ou um dígito; ele só precisava prever o próximo
 # caractere, e caracteres que aparecem nos mesmos contextos (depois de "?" ou "!" costuma vir
 # uma quebra de linha ou um travessão) acabam com vetores parecidos.
@@ -109,8 +111,11 @@ for char in ["a", "p", "?", "1"]:
     print(f"{char!r} depois: {nearest(model.tok_emb, char)}\n")
 
 # %% [markdown]
-# Antes, os vizinhos são aleatórios. Depois, costumam fazer sentido: o "?" perto de "." e "!",
-# o "p" perto do "P", o "a" perto de "à" e "A". Os grupos ainda são frouxos depois de 90 s, e
+# Antes, os vizinhos são aleatórios. Na saída gravada, o treino foi curto (a primeira célula diz
+# quantos passos) e as listas de depois quase repetem as de antes: poucos passos mal mexem nos
+# embeddings. Com um modelo mais treinado (o do notebook 09), os vizinhos passam a fazer
+# sentido: procure o "?" perto de "." e "!", o "p" perto do "P", o "a" perto de "à" e "A". Os
+# grupos ainda são frouxos depois de 90 s, e
 # os caracteres raros (dígitos, letras como "ü") mudam pouco, porque aparecem pouco no texto e
 # recebem poucos gradientes. O GPTLab mostra grupos bem mais nítidos no modelo de 10 milhões de
 # parâmetros; treinando mais no notebook 09 (`TRAIN_SECONDS`), os nossos também se firmam.
@@ -129,8 +134,9 @@ plt.show()
 
 # %% [markdown]
 # Antes do treino a linha salta de um canto a outro: a posição 10 não tem nada a ver com a 11.
-# Depois, as cores formam um degradê: as posições do começo do contexto de um lado, as do fim do
-# outro. O modelo aprendeu uma noção de "cedo" e "tarde" na janela. O GPTLab viu o mesmo efeito,
+# Com treino suficiente, as cores formam um degradê: as posições do começo do contexto de um
+# lado, as do fim do outro (no treino curto da saída gravada, o desenho quase não muda). O
+# modelo aprende uma noção de "cedo" e "tarde" na janela. O GPTLab viu o mesmo efeito,
 # nítido no modelo grande e, no modelo de CPU, só depois de 10.000 iterações. Em números, a
 # similaridade média entre posições vizinhas e entre posições a 32 de distância:
 
@@ -148,8 +154,10 @@ for name, m in [("antes", untrained), ("depois", model)]:
 
 # %% [markdown]
 # Antes, vizinhas e distantes são igualmente (des)parecidas, com similaridade perto de 0.
-# Depois, posições vizinhas ficam mais parecidas entre si que posições distantes. A diferença é
-# pequena depois de 90 s e cresce com o treino: a tabela vai virando uma régua.
+# Com treino, posições vizinhas ficam mais parecidas entre si que posições distantes, e a
+# diferença cresce com o treino: a tabela vai virando uma régua. Na saída gravada, de um treino
+# curto, as duas médias continuam iguais às de antes: é o sinal de que a régua ainda não
+# começou a se formar.
 
 # %% [markdown]
 # ## 4. Atenção
@@ -250,7 +258,8 @@ for name, temperature in [("argmax", 0.0), ("multinomial", 1.0)]:
 # A ordem das posições só é aprendida quando o modelo usa bem o contexto; com taxa de aprendizado
 # baixa e poucos passos, as linhas de `pos_emb` quase não saem do sorteio inicial. Com o treino
 # mais eficiente do notebook 09, 90 s bastam para o padrão **começar** a aparecer: ainda fraco,
-# como mostram o gráfico e as similaridades da seção 3, e mais nítido a cada minuto de treino.
+# e mais nítido a cada minuto de treino. Com o treino curto da saída gravada, nem começa (as
+# similaridades da seção 3 não mudam).
 #
 # **Os pesos de atenção dizem o que o modelo "pensa"?**
 # Dizem de onde cada cabeça copia informação, não por quê. Eles são um bom ponto de partida para
