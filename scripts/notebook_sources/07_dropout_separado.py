@@ -349,6 +349,19 @@ summarize(measure_dropouts(one_rate_model, inputs))
 # podem mudar um pouco, mas continuam perto das taxas configuradas.
 
 # %% [markdown]
+# ## Explorando: a taxa de dropout
+#
+# Uma matriz 8 × 8 de uns passa por `nn.Dropout(p)`, sempre com o mesmo sorteio: mova o slider
+# e veja quantos valores viram zero e quanto vale cada sobrevivente, 1/(1 − p). A figura abaixo
+# é o estado inicial (`p=0.5`); o slider aparece quando o notebook roda no JupyterLab ou no
+# Colab.
+
+# %% alt="Mapa de calor de uma matriz 8 por 8 de uns depois de nn.Dropout com p 0,5: células zeradas em preto, as demais coloridas com o valor 2, e o título com quantos valores foram zerados. Abaixo, um slider da taxa de dropout."
+from gptlab_helpers.viz.explorations import explore_dropout
+
+panel = explore_dropout()
+
+# %% [markdown]
 # ## Perguntas frequentes
 #
 # **O dropout apaga pesos do modelo?**

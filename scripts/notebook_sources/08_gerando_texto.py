@@ -361,6 +361,22 @@ print()
 # Os primeiros seis tokens são os mesmos da seção 4: a geração é gulosa e o modelo é o mesmo.
 
 # %% [markdown]
+# ## Explorando: temperatura, top-k e top-p
+#
+# O mesmo modelo e o mesmo texto inicial da seção 1. As barras mostram a probabilidade dos 10
+# próximos tokens mais prováveis depois de `next_token_probabilities` (a função que `generate`
+# usa para sortear): a temperatura deixa a distribuição mais pontuda ou mais achatada, top-k
+# mantém só os k mais prováveis e top-p, o menor grupo que soma p. Com pesos aleatórios as
+# barras começam quase iguais; baixe a temperatura para ver a diferença crescer. A figura
+# abaixo é o estado inicial (temperatura 1, filtros desligados); os sliders aparecem quando o
+# notebook roda no JupyterLab ou no Colab.
+
+# %% alt="Gráfico de barras com a probabilidade dos 10 próximos tokens mais prováveis depois de 'Hello, I am', no modelo com pesos aleatórios, a temperatura 1 e sem filtros: barras quase da mesma altura. Abaixo, sliders de temperatura, top-k e top-p."
+from gptlab_helpers.viz.explorations import explore_sampling
+
+panel = explore_sampling(model, tokenizer, start_context)
+
+# %% [markdown]
 # ## Perguntas frequentes
 #
 # **Por que usar só a última posição dos logits?**

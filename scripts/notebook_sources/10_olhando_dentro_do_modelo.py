@@ -238,6 +238,18 @@ for name, temperature in [("argmax", 0.0), ("multinomial", 1.0)]:
 # escrever texto o sorteio (com uma temperatura ajustada) funciona melhor.
 
 # %% [markdown]
+# ## Explorando: camada e cabeça de atenção
+#
+# Os mapas da seção 4 mostram só a última camada. Aqui dá para escolher a camada (0 a 3) e a
+# cabeça e ver o mapa de atenção da mesma frase. A figura abaixo é o estado inicial (camada 3,
+# cabeça 0); os seletores aparecem quando o notebook roda no JupyterLab ou no Colab.
+
+# %% alt="Mapa de calor dos pesos de atenção da camada 3, cabeça 0, para a frase 'A figura é poética': linhas são o caractere que observa, colunas o observado, e tudo acima da diagonal é zero pela máscara causal. Abaixo, seletores de camada e cabeça."
+from gptlab_helpers.viz.explorations import explore_attention
+
+panel = explore_attention(model, tokenizer, "A figura é poética")
+
+# %% [markdown]
 # ## Perguntas frequentes
 #
 # **O t-SNE dá sempre o mesmo desenho?**

@@ -39,6 +39,7 @@ from .notebooks import (
     execute_notebook,
     new_notebook,
     parse_percent_source,
+    percent_alt_texts,
     selected,
     with_title_badge_and_setup,
     write_notebook,
@@ -53,12 +54,13 @@ def lesson_sources():
 def lesson_cells(source_path):
     """As células de uma aula: título, selo do Colab, preparação e o resto do arquivo-fonte."""
     source_path = Path(source_path)
+    source = source_path.read_text(encoding="utf-8")
     cells = []
-    for kind, text in parse_percent_source(source_path.read_text(encoding="utf-8"), source_path.name):
+    for (kind, text), alt in zip(parse_percent_source(source, source_path.name), percent_alt_texts(source)):
         if kind == "markdown":
             cells.append(nbformat.v4.new_markdown_cell(text))
         else:
-            cells.append(nbformat.v4.new_code_cell(text))
+            cells.append(nbformat.v4.new_code_cell(text, metadata={"alt": alt} if alt else {}))
     return with_title_badge_and_setup(cells, f"notebooks/{source_path.stem}.ipynb")
 
 
