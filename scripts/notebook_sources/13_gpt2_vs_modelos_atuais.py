@@ -114,7 +114,7 @@ print("parâmetros:", [name for name, _ in ours.named_parameters()])
 #
 # A SiLU tem quase a mesma cara da GELU:
 
-# %%
+# %% alt="Curvas da GELU, do GPT-2, e da SiLU, dos modelos atuais, de −5 a 5: quase sobrepostas, as duas perto de zero para entradas negativas e perto da reta identidade para as positivas."
 import matplotlib.pyplot as plt
 import torch.nn.functional as F
 
@@ -426,7 +426,7 @@ for name, history in histories.items():
         f"perda de validação {history['val_loss'][-1]:.3f}"
     )
 
-# %%
+# %% alt="Dois gráficos da perda de validação de cada variante do modelo: à esquerda pelo tempo de CPU gasto em passos de treino, à direita pelo número do passo."
 fig, (by_time, by_step) = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
 for name, history in histories.items():
     by_time.plot(history["seconds"], history["val_loss"], "o-", label=name)

@@ -5,6 +5,7 @@ Uso (na raiz do repositório):
     python scripts/build_notebooks.py                # aulas, exercícios e soluções
     python scripts/build_notebooks.py --only 03 05   # só as aulas (e soluções) 03 e 05
     python scripts/build_notebooks.py --no-execute   # só gera, sem executar
+    python scripts/build_notebooks.py --alt-only     # só o texto alternativo das figuras
     python -m gptlab_instructor.authoring.build ...     # o mesmo
 
 Cada notebook de aula nasce de um arquivo `scripts/notebook_sources/NN_nome.py` no formato
@@ -85,6 +86,26 @@ def build_lessons(only, execute, timeout):
     return timings
 
 
+def sync_alt_texts(only):
+    """Copia o `alt` das fontes para os notebooks de aula já gravados, sem executar nada.
+
+    Serve quando só o texto alternativo de uma figura mudou: as saídas ficam como estão.
+    Recusa um notebook cujas células não batem com a fonte (aí é preciso gerá-lo de novo).
+    """
+    for source in selected(lesson_sources(), only):
+        path = NOTEBOOKS_DIR / f"{source.stem}.ipynb"
+        saved = nbformat.read(path, as_version=4)
+        fresh = build_lesson_notebook(source)
+        if [cell.source for cell in saved.cells] != [cell.source for cell in fresh.cells]:
+            raise SystemExit(f"{path.relative_to(ROOT)} não bate com {source.name}: gere-o de novo (--only)")
+        for saved_cell, fresh_cell in zip(saved.cells, fresh.cells):
+            saved_cell.metadata.pop("alt", None)
+            if "alt" in fresh_cell.metadata:
+                saved_cell.metadata["alt"] = fresh_cell.metadata["alt"]
+        write_notebook(saved, path)
+        print(f"alt atualizado em {path.relative_to(ROOT)}")
+
+
 def build_exercises(only, execute, timeout):
     """Gera exercises/ e solutions/ (veja `exercises.py`) e executa as soluções."""
     print("gerando exercises/ e solutions/", flush=True)
@@ -111,12 +132,17 @@ def parse_args(argv):
     )
     parser.add_argument("--no-execute", action="store_true", help="só gera os notebooks, sem executá-los")
     parser.add_argument("--skip-exercises", action="store_true", help="não gera exercises/ nem solutions/")
+    parser.add_argument(
+        "--alt-only", action="store_true", help="só copia o texto alternativo das figuras, sem executar"
+    )
     parser.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT, help="limite de segundos por célula")
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.alt_only:
+        return sync_alt_texts(args.only)
     execute = not args.no_execute
     start = time.perf_counter()
     timings = build_lessons(args.only, execute, args.timeout)
