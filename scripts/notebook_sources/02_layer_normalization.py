@@ -174,7 +174,7 @@ print("com eps:", LayerNorm(emb_dim=4)(constant))
 # ativações de tokens diferentes), e comparamos os histogramas de todos os valores. O sorteio
 # usa um gerador próprio, para não mexer na semente da aula.
 
-# %%
+# %% alt="Histogramas sobrepostos dos valores de 8 vetores de 768 números: antes da LayerNorm, uma mistura larga de cerca de −10 a 18; depois, uma só curva em sino com média 0 e desvio 1."
 import matplotlib.pyplot as plt
 
 from gptlab_helpers.viz.plots import plot_value_histograms
@@ -232,6 +232,20 @@ print("igual a nn.RMSNorm:", torch.allclose(rms_norm(batch_example), nn.RMSNorm(
 # %% [markdown]
 # A saída da RMSNorm não tem média zero (a primeira linha é quase toda negativa), mas tem a
 # mesma "energia" em todas as linhas: a média dos quadrados é 1.
+
+# %% [markdown]
+# ## Explorando: `scale` e `shift`
+#
+# Os mesmos 8 vetores de 768 números da seção 3, agora com os controles de `scale` e `shift`
+# (os dois parâmetros treináveis da `LayerNorm`). Mova os sliders: depois da normalização,
+# `scale` estica ou encolhe a curva verde e `shift` a desloca. A figura abaixo é o estado
+# inicial (`scale = 1`, `shift = 0`); os controles aparecem quando o notebook roda no
+# JupyterLab ou no Colab.
+
+# %% alt="Histogramas sobrepostos dos valores de 8 vetores de 768 números: antes da LayerNorm, espalhados de cerca de −10 a 18; depois, com scale 1 e shift 0, uma só curva em sino centrada em 0 com desvio 1. Abaixo, sliders de scale e shift."
+from gptlab_helpers.viz.explorations import explore_layer_norm
+
+panel = explore_layer_norm(activations)
 
 # %% [markdown]
 # ## Perguntas frequentes

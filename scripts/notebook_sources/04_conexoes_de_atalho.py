@@ -170,7 +170,7 @@ for i, name in enumerate(means[False]):
 #
 # Como os valores vão de 0,0001 a mais de 1, o eixo vertical precisa de escala logarítmica:
 
-# %%
+# %% alt="Barras, em escala logarítmica, do gradiente médio dos pesos de cada uma das 5 camadas, sem e com atalho: sem atalho o gradiente encolhe muito nas camadas perto da entrada; com atalho ele fica grande em todas."
 import matplotlib.pyplot as plt
 
 positions = torch.arange(5)

@@ -22,7 +22,7 @@
 # O caminho de um vetor dentro do bloco, com a forma do tensor do teste logo abaixo
 # (2 sequências de 4 tokens):
 
-# %%
+# %% alt="Diagrama do bloco transformer: a entrada passa por LayerNorm, atenção multi-cabeça e dropout e é somada de volta pelo atalho; depois por LayerNorm, feed-forward e dropout, com outro atalho; a forma (B, T, C) é a mesma na entrada e na saída."
 import matplotlib.pyplot as plt
 import torch
 import torch.nn as nn
@@ -137,7 +137,7 @@ print("Forma da saída Post-LN:", PostLNTransformerBlock(GPT_CONFIG_124M)(x).sha
 # posição, dropout, 12 blocos transformer, a LayerNorm final e a cabeça de saída (`out_head`).
 # O mesmo diagrama da aula 01, agora com as peças de verdade:
 
-# %%
+# %% alt="Diagrama do GPTModel completo, de baixo para cima: IDs dos tokens, embeddings de token e de posição, dropout, os 12 blocos transformer, a LayerNorm final e a camada de saída que dá os logits, com a forma de cada etapa."
 from gptlab_helpers.viz.figures import draw_gpt_architecture
 
 draw_gpt_architecture(GPT_CONFIG_124M, batch_size=2, num_tokens=4)

@@ -60,7 +60,7 @@ print(
 # O mapa de calor mostra a mesma matriz impressa acima (o mesmo sorteio, não um novo): cada
 # quadrado preto é um zero, e os outros valem 2.
 
-# %%
+# %% alt="Mapa de calor de uma matriz 6 por 6 de uns depois de nn.Dropout com p 0,5: as células zeradas em preto e as que sobreviveram, com valor 2, em cor; o título diz quantos valores foram zerados."
 import matplotlib.pyplot as plt
 
 from gptlab_helpers.viz.plots import plot_dropout_mask
@@ -297,7 +297,7 @@ lines = {  # lugar -> (legenda, altura da linha tracejada)
     "atalhos": ("taxa configurada, atalhos: 15%", 15.0),
 }
 
-# %%
+# %% alt="Pontos com a fração de valores zerados em cada chamada de dropout durante um forward, uma cor por lugar do modelo, e linhas tracejadas com a taxa configurada de cada lugar: os pontos ficam em volta da linha da sua cor."
 plt.figure(figsize=(10, 4.5))
 for label, color in colors.items():
     calls = [(i, r[3]) for i, r in enumerate(records) if place(r[0]) == label]
@@ -347,6 +347,19 @@ summarize(measure_dropouts(one_rate_model, inputs))
 # Os números desta aula são reprodutíveis: com `torch.manual_seed(123)` e a mesma versão do
 # PyTorch, os sorteios do dropout se repetem exatamente. Em outra versão, as porcentagens
 # podem mudar um pouco, mas continuam perto das taxas configuradas.
+
+# %% [markdown]
+# ## Explorando: a taxa de dropout
+#
+# Uma matriz 8 × 8 de uns passa por `nn.Dropout(p)`, sempre com o mesmo sorteio: mova o slider
+# e veja quantos valores viram zero e quanto vale cada sobrevivente, 1/(1 − p). A figura abaixo
+# é o estado inicial (`p=0.5`); o slider aparece quando o notebook roda no JupyterLab ou no
+# Colab.
+
+# %% alt="Mapa de calor de uma matriz 8 por 8 de uns depois de nn.Dropout com p 0,5: células zeradas em preto, as demais coloridas com o valor 2, e o título com quantos valores foram zerados. Abaixo, um slider da taxa de dropout."
+from gptlab_helpers.viz.explorations import explore_dropout
+
+panel = explore_dropout()
 
 # %% [markdown]
 # ## Perguntas frequentes

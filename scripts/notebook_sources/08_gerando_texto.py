@@ -105,7 +105,7 @@ for label, token_id, p in zip(labels, top.indices.tolist(), top.values.tolist())
     print(f"{label:<18}{token_id:>7}{p:>15.6f}")
 print(f"{'(uniforme)':<18}{'':>7}{uniform:>15.6f}")
 
-# %%
+# %% alt="Barras com as 10 maiores probabilidades do próximo token depois de 'Hello, I am' no modelo com pesos aleatórios, todas quase na altura da linha tracejada da distribuição uniforme, 1/50257."
 import matplotlib.pyplot as plt
 
 plt.figure(figsize=(10, 4))
@@ -132,7 +132,7 @@ plt.show()
 # cada passo, a sequência é cortada aos últimos `context_size` tokens, porque o modelo só tem
 # embeddings posicionais para `context_length` posições.
 
-# %%
+# %% alt="Diagrama do laço de geração: o texto vira IDs, o contexto é cortado aos últimos tokens que cabem, o modelo dá os logits do último token, o argmax escolhe o próximo ID, que é anexado à sequência e volta para o início do laço."
 from gptlab_helpers.viz.figures import draw_generation_loop
 
 draw_generation_loop(context_size=GPT_CONFIG_124M["context_length"])
@@ -359,6 +359,22 @@ print()
 
 # %% [markdown]
 # Os primeiros seis tokens são os mesmos da seção 4: a geração é gulosa e o modelo é o mesmo.
+
+# %% [markdown]
+# ## Explorando: temperatura, top-k e top-p
+#
+# O mesmo modelo e o mesmo texto inicial da seção 1. As barras mostram a probabilidade dos 10
+# próximos tokens mais prováveis depois de `next_token_probabilities` (a função que `generate`
+# usa para sortear): a temperatura deixa a distribuição mais pontuda ou mais achatada, top-k
+# mantém só os k mais prováveis e top-p, o menor grupo que soma p. Com pesos aleatórios as
+# barras começam quase iguais; baixe a temperatura para ver a diferença crescer. A figura
+# abaixo é o estado inicial (temperatura 1, filtros desligados); os sliders aparecem quando o
+# notebook roda no JupyterLab ou no Colab.
+
+# %% alt="Gráfico de barras com a probabilidade dos 10 próximos tokens mais prováveis depois de 'Hello, I am', no modelo com pesos aleatórios, a temperatura 1 e sem filtros: barras quase da mesma altura. Abaixo, sliders de temperatura, top-k e top-p."
+from gptlab_helpers.viz.explorations import explore_sampling
+
+panel = explore_sampling(model, tokenizer, start_context)
 
 # %% [markdown]
 # ## Perguntas frequentes

@@ -204,7 +204,7 @@ print(f"ln(115) = {math.log(115):.2f}")
 # começam aleatórios e o AdamW ainda não tem boas médias dos gradientes) e depois desce como
 # meio **cosseno** até um décimo do valor máximo. Passos grandes no começo, passos finos no fim:
 
-# %%
+# %% alt="Curva da taxa de aprendizado num treino de 1000 passos: sobe em linha reta durante o aquecimento até o pico e depois desce em forma de cosseno até um décimo do pico."
 import matplotlib.pyplot as plt
 
 from gptlab_helpers.training import CHAR_TRAIN_SETTINGS, learning_rate_at
@@ -255,7 +255,7 @@ history = train(
 # (outro tamanho de lote, outro contexto, outra taxa de aprendizado), e não nos passos do eixo x
 # deste gráfico; a legenda diz isso em cada linha.
 
-# %%
+# %% alt="Curvas da perda de treino e de validação ao longo dos passos, descendo rápido no começo e devagar depois, com linhas horizontais de referência da perda do GPTLab após 5.000 e 10.000 iterações."
 from gptlab_helpers.viz.plots import plot_losses
 
 gptlab_levels = {
@@ -344,7 +344,7 @@ print(complete(temperature=0.0))
 # o efeito na distribuição do próximo caractere depois de "A figura é poétic", com os mesmos 12
 # caracteres em cada painel:
 
-# %%
+# %% alt="Três gráficos de barras com a probabilidade dos caracteres mais prováveis depois de 'A figura é poétic', um por temperatura (0,5, 0,9 e 2,0): com temperatura baixa um caractere domina; com temperatura alta as barras ficam parecidas."
 from gptlab_helpers.viz.plots import plot_next_token_probabilities
 
 plot_next_token_probabilities(model, tokenizer, "A figura é poétic", temperatures=(0.5, 0.9, 2.0))

@@ -70,7 +70,7 @@ print(f"{sum(p.numel() for p in untrained.parameters()):,} parâmetros, contexto
 # modo que vizinhos na tabela continuem vizinhos no desenho. As distâncias grandes do gráfico não
 # querem dizer muito; o que vale é quem fica junto de quem.
 
-# %%
+# %% alt="Dois gráficos de dispersão t-SNE dos embeddings dos caracteres, coloridos por tipo (vogal, consoante, dígito, pontuação, espaço), com o caractere escrito em cada ponto: antes do treino os tipos se misturam; depois, caracteres do mesmo tipo ficam mais perto."
 import matplotlib.pyplot as plt
 
 from gptlab_helpers.viz.plots import plot_positional_embeddings, plot_token_embeddings
@@ -126,7 +126,7 @@ for char in ["a", "p", "?", "1"]:
 # `pos_emb` tem uma linha por posição do contexto (64). No gráfico, cada ponto é uma posição, a
 # cor vai de 0 (roxo) a 63 (amarelo) e uma linha cinza liga as posições em ordem.
 
-# %%
+# %% alt="Dois gráficos de dispersão t-SNE dos embeddings posicionais, um ponto por posição com o número escrito: antes do treino as posições se espalham sem ordem; depois, posições vizinhas ficam um pouco mais perto."
 fig, axes = plt.subplots(1, 2, figsize=(15, 6))
 plot_positional_embeddings(untrained, ax=axes[0], title="Embeddings posicionais antes do treino")
 plot_positional_embeddings(model, ax=axes[1], title="Embeddings posicionais depois do treino")
@@ -169,7 +169,7 @@ for name, m in [("antes", untrained), ("depois", model)]:
 # A linha de um caractere mostra para onde ele olha (cada linha soma 1), e tudo acima da
 # diagonal é zero por causa da máscara causal.
 
-# %%
+# %% alt="Um mapa de calor por cabeça com os pesos de atenção da camada 3 para a frase 'A figura é poética': linhas são o caractere que observa, colunas o observado, cada linha soma 1 e tudo acima da diagonal é zero pela máscara causal."
 from gptlab_helpers.viz.plots import plot_attention_heads
 
 plot_attention_heads(model, tokenizer, "A figura é poética")
@@ -192,7 +192,7 @@ plt.show()
 # "poétic" no texto de treino, qualquer que seja o gênero. As barras mostram os caracteres mais
 # prováveis em três temperaturas: veja qual das duas este modelo prefere.
 
-# %%
+# %% alt="Três gráficos de barras com a probabilidade dos caracteres mais prováveis depois de 'A figura é poétic', um por temperatura (0,5, 1,0 e 2,0): com temperatura baixa um caractere domina; com temperatura alta as barras ficam parecidas."
 from gptlab_helpers.viz.plots import plot_next_token_probabilities
 
 plot_next_token_probabilities(model, tokenizer, "A figura é poétic", temperatures=(0.5, 1.0, 2.0))
@@ -244,6 +244,18 @@ for name, temperature in [("argmax", 0.0), ("multinomial", 1.0)]:
 # trechos inéditos despenca. Com `multinomial` quase todo trecho é novo. É o que o GPTLab mostra
 # no experimento 3: a escolha gulosa é útil quando se quer a resposta mais provável, mas para
 # escrever texto o sorteio (com uma temperatura ajustada) funciona melhor.
+
+# %% [markdown]
+# ## Explorando: camada e cabeça de atenção
+#
+# Os mapas da seção 4 mostram só a última camada. Aqui dá para escolher a camada (0 a 3) e a
+# cabeça e ver o mapa de atenção da mesma frase. A figura abaixo é o estado inicial (camada 3,
+# cabeça 0); os seletores aparecem quando o notebook roda no JupyterLab ou no Colab.
+
+# %% alt="Mapa de calor dos pesos de atenção da camada 3, cabeça 0, para a frase 'A figura é poética': linhas são o caractere que observa, colunas o observado, e tudo acima da diagonal é zero pela máscara causal. Abaixo, seletores de camada e cabeça."
+from gptlab_helpers.viz.explorations import explore_attention
+
+panel = explore_attention(model, tokenizer, "A figura é poética")
 
 # %% [markdown]
 # ## Perguntas frequentes

@@ -149,7 +149,7 @@ from gptlab_helpers.training.norm_position import format_gradient_table, gradien
 grad_norms = gradient_norms_at_init(CHAR_GPT_CONFIG, depths=[4, 12, 24], x=x, y=y)
 print(format_gradient_table(grad_norms))
 
-# %%
+# %% alt="Linhas com a norma do gradiente de cada bloco na inicialização, uma para o Pre-LN e outra para o Post-LN, do bloco perto da entrada ao bloco perto da saída, para comparar como a norma varia ao longo da pilha."
 import matplotlib.pyplot as plt
 
 from gptlab_helpers.viz.norm_position import plot_gradient_norms
@@ -201,7 +201,7 @@ settings = {"max_steps": 60, "learning_rate": 3e-2, "batch_size": 16, "eval_inte
 histories = train_norm_variants(CHAR_GPT_CONFIG, train_ids, val_ids, warmups=[20, 0], **settings)
 print(f"tempo total: {sum(h['wall_seconds'] for h in histories.values()):.0f} s")
 
-# %%
+# %% alt="Curvas da perda de validação ao longo do treino para Pre-LN e Post-LN, com e sem aquecimento da taxa de aprendizado, e uma linha pontilhada com a perda inicial."
 from gptlab_helpers.viz.norm_position import plot_norm_variant_losses
 
 ax = plot_norm_variant_losses(histories)

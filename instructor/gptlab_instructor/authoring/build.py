@@ -5,6 +5,7 @@ Uso (na raiz do repositório):
     python scripts/build_notebooks.py                # aulas, exercícios e soluções
     python scripts/build_notebooks.py --only 03 05   # só as aulas (e soluções) 03 e 05
     python scripts/build_notebooks.py --no-execute   # só gera, sem executar
+    python scripts/build_notebooks.py --alt-only     # só o texto alternativo das figuras
     python -m gptlab_instructor.authoring.build ...     # o mesmo
 
 Cada notebook de aula nasce de um arquivo `scripts/notebook_sources/NN_nome.py` no formato
@@ -39,6 +40,7 @@ from .notebooks import (
     execute_notebook,
     new_notebook,
     parse_percent_source,
+    percent_alt_texts,
     selected,
     with_title_badge_and_setup,
     write_notebook,
@@ -53,12 +55,13 @@ def lesson_sources():
 def lesson_cells(source_path):
     """As células de uma aula: título, selo do Colab, preparação e o resto do arquivo-fonte."""
     source_path = Path(source_path)
+    source = source_path.read_text(encoding="utf-8")
     cells = []
-    for kind, text in parse_percent_source(source_path.read_text(encoding="utf-8"), source_path.name):
+    for (kind, text), alt in zip(parse_percent_source(source, source_path.name), percent_alt_texts(source)):
         if kind == "markdown":
             cells.append(nbformat.v4.new_markdown_cell(text))
         else:
-            cells.append(nbformat.v4.new_code_cell(text))
+            cells.append(nbformat.v4.new_code_cell(text, metadata={"alt": alt} if alt else {}))
     return with_title_badge_and_setup(cells, f"notebooks/{source_path.stem}.ipynb")
 
 
@@ -81,6 +84,26 @@ def build_lessons(only, execute, timeout):
             timings[path] = execute_notebook(path, timeout)
             print(f"  executado em {timings[path]:.1f} s", flush=True)
     return timings
+
+
+def sync_alt_texts(only):
+    """Copia o `alt` das fontes para os notebooks de aula já gravados, sem executar nada.
+
+    Serve quando só o texto alternativo de uma figura mudou: as saídas ficam como estão.
+    Recusa um notebook cujas células não batem com a fonte (aí é preciso gerá-lo de novo).
+    """
+    for source in selected(lesson_sources(), only):
+        path = NOTEBOOKS_DIR / f"{source.stem}.ipynb"
+        saved = nbformat.read(path, as_version=4)
+        fresh = build_lesson_notebook(source)
+        if [cell.source for cell in saved.cells] != [cell.source for cell in fresh.cells]:
+            raise SystemExit(f"{path.relative_to(ROOT)} não bate com {source.name}: gere-o de novo (--only)")
+        for saved_cell, fresh_cell in zip(saved.cells, fresh.cells):
+            saved_cell.metadata.pop("alt", None)
+            if "alt" in fresh_cell.metadata:
+                saved_cell.metadata["alt"] = fresh_cell.metadata["alt"]
+        write_notebook(saved, path)
+        print(f"alt atualizado em {path.relative_to(ROOT)}")
 
 
 def build_exercises(only, execute, timeout):
@@ -109,12 +132,17 @@ def parse_args(argv):
     )
     parser.add_argument("--no-execute", action="store_true", help="só gera os notebooks, sem executá-los")
     parser.add_argument("--skip-exercises", action="store_true", help="não gera exercises/ nem solutions/")
+    parser.add_argument(
+        "--alt-only", action="store_true", help="só copia o texto alternativo das figuras, sem executar"
+    )
     parser.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT, help="limite de segundos por célula")
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.alt_only:
+        return sync_alt_texts(args.only)
     execute = not args.no_execute
     start = time.perf_counter()
     timings = build_lessons(args.only, execute, args.timeout)

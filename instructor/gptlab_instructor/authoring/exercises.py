@@ -171,12 +171,13 @@ def solution_notebook(source_path):
     source_path = Path(source_path)
     cells = []
     text = source_path.read_text(encoding="utf-8")
-    for kind, cell_text, tags in notebooks.parse_percent_source(text, source_path.name, with_tags=True):
+    parsed = notebooks.parse_percent_source(text, source_path.name, with_tags=True)
+    for (kind, cell_text, tags), alt in zip(parsed, notebooks.percent_alt_texts(text)):
         if kind == "markdown":
             cell = nbformat.v4.new_markdown_cell(cell_text)
         else:
             split_regions(cell_text, source_path.name)  # confere os marcadores já aqui
-            cell = nbformat.v4.new_code_cell(cell_text)
+            cell = nbformat.v4.new_code_cell(cell_text, metadata={"alt": alt} if alt else {})
         if tags:
             cell.metadata["tags"] = tags
         check_solution_only(cell, f"{source_path.name}, célula {len(cells)}")

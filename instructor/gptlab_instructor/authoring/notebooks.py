@@ -143,6 +143,24 @@ def with_title_badge_and_setup(cells, notebook_path):
     return [*title, colab_badge_cell(notebook_path), setup_cell(), *cells[len(title) :]]
 
 
+def percent_cells(text):
+    """As células (nbformat) de um arquivo percent, sem o cabeçalho antes do primeiro `# %%`."""
+    cells = jupytext.reads(text, fmt="py:percent").cells
+    if cells and not text.lstrip().startswith("# %%"):
+        cells = cells[1:]  # o cabeçalho antes do primeiro marcador
+    return cells
+
+
+def percent_alt_texts(text):
+    """O texto alternativo de cada célula de um arquivo percent (None onde não há).
+
+    A célula que desenha uma figura leva o texto no marcador: `# %% alt="Gráfico de ..."`.
+    Ele vai para o metadado `alt` da célula no notebook gerado, e o site do curso o usa no
+    `<img alt=...>` (tests/test_site.py confere que toda figura tem um).
+    """
+    return [cell.metadata.get("alt") for cell in percent_cells(text)]
+
+
 def parse_percent_source(text, name="fonte", with_tags=False):
     """Lê um arquivo no formato percent (com o jupytext) -> [(tipo, texto)], tipo "markdown" ou "code".
 
@@ -151,9 +169,7 @@ def parse_percent_source(text, name="fonte", with_tags=False):
     `with_tags=True` cada item vem como (tipo, texto, tags); sem ele, uma fonte com tags é
     recusada, para nenhuma tag se perder sem aviso.
     """
-    cells = jupytext.reads(text, fmt="py:percent").cells
-    if cells and not text.lstrip().startswith("# %%"):
-        cells = cells[1:]  # o cabeçalho antes do primeiro marcador
+    cells = percent_cells(text)
     for index, cell in enumerate(cells):
         tags = cell.metadata.get("tags", [])
         bad = cell.metadata.get("incorrectly_encoded_metadata")
