@@ -102,7 +102,7 @@ def write_sources(source_dir, with_solutions):
             continue
         (source_dir / folder).mkdir()
         pages = []
-        for path in sorted((ROOT / folder).glob("[0-9][0-9]_*.ipynb")):
+        for path in sorted((ROOT / folder).glob("[0-9][0-9]*_*.ipynb")):
             notebook = nbformat.read(path, as_version=4)
             prepared = prepare_notebook(notebook, path.relative_to(ROOT), hide_code)
             nbformat.write(prepared, source_dir / folder / path.name)
