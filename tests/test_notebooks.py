@@ -168,6 +168,25 @@ def test_parse_percent_source_splits_cells_and_rejects_empty_ones():
         notebooks.parse_percent_source("# %%\n\n# %%\nx = 1\n")
 
 
+def test_source_notebook_cells_carry_alt_and_tags_from_the_marker():
+    text = '# %% [markdown] tags=["solucao"]\n# texto\n\n# %% alt="Gráfico da perda"\nplot()\n\n# %%\nx = 1\n'
+    cells = notebooks.source_notebook_cells(text, "fonte.py", with_tags=True)
+    assert [cell.cell_type for cell in cells] == ["markdown", "code", "code"]
+    assert cells[0].metadata["tags"] == ["solucao"]
+    assert cells[1].metadata == {"alt": "Gráfico da perda"}
+    assert cells[2].metadata == {}
+    with pytest.raises(ValueError, match="tags de célula"):
+        notebooks.source_notebook_cells(text, "aula.py")
+
+
+def test_numbered_files_take_lessons_and_appendices_in_order(tmp_path):
+    names = ["13b_apendice.py", "02_b.py", "13_a.py", "leia.py", "1_curto.py", "ab_x.py", "10_c.ipynb"]
+    for name in names:
+        (tmp_path / name).write_text("")
+    found = [path.name for path in notebooks.numbered_files(tmp_path, ".py")]
+    assert found == ["02_b.py", "13_a.py", "13b_apendice.py"]
+
+
 @pytest.mark.kernels
 @pytest.mark.slow
 def test_execute_notebook_is_deterministic(tmp_path):

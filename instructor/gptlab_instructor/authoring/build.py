@@ -39,9 +39,9 @@ from .notebooks import (
     SOURCES_DIR,
     execute_notebook,
     new_notebook,
-    parse_percent_source,
-    percent_alt_texts,
+    numbered_files,
     selected,
+    source_notebook_cells,
     with_title_badge_and_setup,
     write_notebook,
 )
@@ -49,19 +49,13 @@ from .notebooks import (
 
 def lesson_sources():
     """Os arquivos-fonte das aulas, em ordem: scripts/notebook_sources/NN_nome.py."""
-    return sorted(SOURCES_DIR.glob("[0-9][0-9]*_*.py"))
+    return numbered_files(SOURCES_DIR, ".py")
 
 
 def lesson_cells(source_path):
     """As células de uma aula: título, selo do Colab, preparação e o resto do arquivo-fonte."""
     source_path = Path(source_path)
-    source = source_path.read_text(encoding="utf-8")
-    cells = []
-    for (kind, text), alt in zip(parse_percent_source(source, source_path.name), percent_alt_texts(source)):
-        if kind == "markdown":
-            cells.append(nbformat.v4.new_markdown_cell(text))
-        else:
-            cells.append(nbformat.v4.new_code_cell(text, metadata={"alt": alt} if alt else {}))
+    cells = source_notebook_cells(source_path.read_text(encoding="utf-8"), source_path.name)
     return with_title_badge_and_setup(cells, f"notebooks/{source_path.stem}.ipynb")
 
 

@@ -169,19 +169,12 @@ def exercise_set(cells, where):
 def solution_notebook(source_path):
     """O notebook de soluções (sem saídas) que corresponde a uma fonte."""
     source_path = Path(source_path)
-    cells = []
     text = source_path.read_text(encoding="utf-8")
-    parsed = notebooks.parse_percent_source(text, source_path.name, with_tags=True)
-    for (kind, cell_text, tags), alt in zip(parsed, notebooks.percent_alt_texts(text)):
-        if kind == "markdown":
-            cell = nbformat.v4.new_markdown_cell(cell_text)
-        else:
-            split_regions(cell_text, source_path.name)  # confere os marcadores já aqui
-            cell = nbformat.v4.new_code_cell(cell_text, metadata={"alt": alt} if alt else {})
-        if tags:
-            cell.metadata["tags"] = tags
-        check_solution_only(cell, f"{source_path.name}, célula {len(cells)}")
-        cells.append(cell)
+    cells = notebooks.source_notebook_cells(text, source_path.name, with_tags=True)
+    for index, cell in enumerate(cells):
+        if cell.cell_type == "code":
+            split_regions(cell.source, source_path.name)  # confere os marcadores já aqui
+        check_solution_only(cell, f"{source_path.name}, célula {index}")
     cells = notebooks.with_title_badge_and_setup(cells, f"solutions/{source_path.stem}.ipynb")
     notebook = notebooks.new_notebook(cells)
     notebook.metadata[METADATA_KEY] = {EXERCISE_SET_KEY: exercise_set(cells, source_path.name)}
@@ -299,7 +292,7 @@ def format_python(text):
 
 # --- o conjunto --------------------------------------------------------------------------
 def sources():
-    return sorted(SOURCES_DIR.glob("[0-9][0-9]_*.py"))
+    return notebooks.numbered_files(SOURCES_DIR, ".py")
 
 
 def expected_files():

@@ -151,24 +151,10 @@ def percent_cells(text):
     return cells
 
 
-def percent_alt_texts(text):
-    """O texto alternativo de cada célula de um arquivo percent (None onde não há).
-
-    A célula que desenha uma figura leva o texto no marcador: `# %% alt="Gráfico de ..."`.
-    Ele vai para o metadado `alt` da célula no notebook gerado, e o site do curso o usa no
-    `<img alt=...>` (tests/test_site.py confere que toda figura tem um).
-    """
-    return [cell.metadata.get("alt") for cell in percent_cells(text)]
-
-
-def parse_percent_source(text, name="fonte", with_tags=False):
-    """Lê um arquivo no formato percent (com o jupytext) -> [(tipo, texto)], tipo "markdown" ou "code".
-
-    O que vem antes do primeiro `# %%` (comentários para o ruff, por exemplo) é ignorado.
-    O marcador pode trazer tags de célula: `# %% [markdown] tags=["solucao"]`. Com
-    `with_tags=True` cada item vem como (tipo, texto, tags); sem ele, uma fonte com tags é
-    recusada, para nenhuma tag se perder sem aviso.
-    """
+def checked_percent_cells(text, name="fonte", with_tags=False):
+    """As células (nbformat) de um arquivo percent, conferidas: nenhuma vazia, tags só numa lista
+    JSON de textos e só quando `with_tags` (as fontes de scripts/solution_sources/). Uma fonte com
+    tags onde elas não valem é recusada, para nenhuma tag se perder sem aviso."""
     cells = percent_cells(text)
     for index, cell in enumerate(cells):
         tags = cell.metadata.get("tags", [])
@@ -178,16 +164,60 @@ def parse_percent_source(text, name="fonte", with_tags=False):
                 f"{name}, célula {index}: as tags vão numa lista JSON de textos, como "
                 f'tags=["solucao"], mas encontrei {bad or tags!r}'
             )
-    parsed = [(cell.cell_type, cell.source, list(cell.metadata.get("tags", []))) for cell in cells]
-    for index, (_, source, tags) in enumerate(parsed):
-        if not source.strip():
+        if not cell.source.strip():
             raise ValueError(f"{name}: a célula {index} está vazia; apague o marcador '# %%' que sobrou")
         if tags and not with_tags:
             raise ValueError(
                 f"{name}, célula {index}: tags de célula só valem nas fontes de "
                 f"scripts/solution_sources/; tire o 'tags={tags}' do marcador"
             )
-    return parsed if with_tags else [(kind, source) for kind, source, _ in parsed]
+    return cells
+
+
+def parse_percent_source(text, name="fonte", with_tags=False):
+    """Lê um arquivo no formato percent (com o jupytext) -> [(tipo, texto)], tipo "markdown" ou "code".
+
+    O que vem antes do primeiro `# %%` (comentários para o ruff, por exemplo) é ignorado.
+    O marcador pode trazer tags de célula: `# %% [markdown] tags=["solucao"]`. Com
+    `with_tags=True` cada item vem como (tipo, texto, tags).
+    """
+    cells = checked_percent_cells(text, name, with_tags)
+    if with_tags:
+        return [(cell.cell_type, cell.source, list(cell.metadata.get("tags", []))) for cell in cells]
+    return [(cell.cell_type, cell.source) for cell in cells]
+
+
+def source_notebook_cells(text, name="fonte", with_tags=False):
+    """As células do notebook gerado a partir de uma fonte percent, lida uma vez só.
+
+    A célula que desenha uma figura leva o texto alternativo no marcador:
+    `# %% alt="Gráfico de ..."`. Ele vai para o metadado `alt` da célula de código, e o site do
+    curso o usa no `<img alt=...>` (tests/test_site.py confere que toda figura tem um). Com
+    `with_tags`, as tags do marcador vão para o metadado `tags`.
+    """
+    cells = []
+    for cell in checked_percent_cells(text, name, with_tags):
+        alt, tags = cell.metadata.get("alt"), cell.metadata.get("tags")
+        if cell.cell_type == "markdown":
+            new = nbformat.v4.new_markdown_cell(cell.source)
+        else:
+            new = nbformat.v4.new_code_cell(cell.source, metadata={"alt": alt} if alt else {})
+        if tags:
+            new.metadata["tags"] = list(tags)
+        cells.append(new)
+    return cells
+
+
+NOTEBOOK_NAME = "[0-9][0-9]*_*"  # NN_nome ou NNb_nome (apêndice): o nome dá a ordem das aulas
+
+
+def numbered_files(folder, suffix):
+    """Os arquivos de `folder` com nome de aula (NN_nome ou NNb_nome + `suffix`), em ordem.
+
+    A convenção mora só aqui: o build, a entrega da turma e o site a usam, e um apêndice
+    novo (como o 13b) entra nos três de uma vez.
+    """
+    return sorted(Path(folder).glob(NOTEBOOK_NAME + suffix))
 
 
 def new_notebook(cells):

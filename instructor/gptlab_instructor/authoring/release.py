@@ -159,7 +159,7 @@ def public_lines():
     (`answers.student_class`). O que não pode ir para a turma é o que só a solução tem.
     """
     seen = set()
-    for path in sorted((ROOT / "scripts" / "notebook_sources").glob("[0-9][0-9]*_*.py")):
+    for path in notebooks.numbered_files(ROOT / "scripts" / "notebook_sources", ".py"):
         seen |= normalised_lines(path.read_text(encoding="utf-8"))
     for path in sorted((ROOT / PACKAGE).rglob("*.py")):  # o modelo que as aulas importam
         if "checks" not in path.relative_to(ROOT / PACKAGE).parts:

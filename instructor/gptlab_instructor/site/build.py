@@ -26,7 +26,7 @@ import nbformat
 
 from gptlab_helpers.core.cli import PortugueseParser
 
-from ..authoring.notebooks import ROOT, github_repository, repository_branch
+from ..authoring.notebooks import ROOT, github_repository, numbered_files, repository_branch
 from .check import site_pages, site_problems
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -102,7 +102,7 @@ def write_sources(source_dir, with_solutions):
             continue
         (source_dir / folder).mkdir()
         pages = []
-        for path in sorted((ROOT / folder).glob("[0-9][0-9]*_*.ipynb")):
+        for path in numbered_files(ROOT / folder, ".ipynb"):
             notebook = nbformat.read(path, as_version=4)
             prepared = prepare_notebook(notebook, path.relative_to(ROOT), hide_code)
             nbformat.write(prepared, source_dir / folder / path.name)
