@@ -49,4 +49,8 @@ def names(table):
 # Os nomes que os notebooks usam.
 CHAR_GPT_CONFIG = model_preset("char")
 CHAR_TRAIN_SETTINGS = training_recipe("char")
+# Os passos do treino do notebook 09 (e do treino de reserva do 10, quando falta o checkpoint):
+# cerca de 90 s numa CPU de 2 núcleos. O limite é de passos, e não de tempo, para que o modelo
+# (e toda saída dele) seja o mesmo em qualquer máquina, rápida ou lenta.
+CHAR_TRAIN_STEPS = 1500
 MODERN_CHAR_CONFIG = model_preset("char-modern")

@@ -46,7 +46,9 @@ RUN_ALL = [
 # notebook -> trecho do código da célula que escreve o texto token a token
 STREAMED = {"notebooks/08_gerando_texto.ipynb": "stream=True)"}
 MIN_STREAM_UPDATES = 10  # a célula gera 20 tokens; alguns não completam um caractere sozinhos
-RUN_TIMEOUT_S = 1200  # o 09 treina 90 s; numa máquina carregada, o resto pode levar outro tanto
+RUN_TIMEOUT_S = (
+    1200  # o 09 treina 1.500 passos (cerca de 90 s); numa máquina carregada, o resto pode levar outro tanto
+)
 # Configurações do JupyterLab para o teste: todas as células desenhadas de uma vez (sem o modo
 # "janela", que só desenha o que está na tela), nada salvo sozinho, nenhum aviso por cima da página.
 LAB_SETTINGS = {

@@ -1,4 +1,5 @@
 import math
+from pathlib import Path
 
 import pytest
 import torch
@@ -6,6 +7,7 @@ import torch
 import gptlab_helpers.training.loop as training
 from gptlab_helpers import GPTModel, get_tokenizer
 from gptlab_helpers.training import (
+    CHAR_TRAIN_STEPS,
     learning_rate_at,
     load_checkpoint,
     load_trained_model,
@@ -195,3 +197,22 @@ def test_token_ids_are_checked_once_before_training_not_per_step(tokenizer, spli
     train(model, *split, max_steps=3, device="cpu", show_progress=False, **FAST)
     assert checked and not any(checked)  # nenhum forward do treino confere os valores de novo
     assert model.check_inputs  # e depois do treino o modelo volta a conferir
+
+
+def test_a_step_budget_gives_the_same_model_on_every_run(tokenizer, split):
+    """O notebook 09 (e o treino de reserva do 10) param por passos, não pelo relógio: com a mesma
+    semente, duas execuções dão o mesmo histórico e os mesmos pesos, seja a máquina rápida ou lenta."""
+    runs = []
+    for _ in range(2):
+        model = tiny_model(tokenizer, seed=123)
+        history = train(model, *split, max_steps=20, device="cpu", **FAST)
+        runs.append((history["val_loss"], model.state_dict()))
+    (losses_a, state_a), (losses_b, state_b) = runs
+    assert losses_a == losses_b
+    assert all(torch.equal(state_a[name], state_b[name]) for name in state_a)
+
+
+def test_readme_quotes_the_step_budget_of_lesson_09():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    quoted = f"{CHAR_TRAIN_STEPS:,}".replace(",", ".") + " passos"
+    assert readme.count(quoted) >= 2, f"o README deveria citar o treino do notebook 09 como {quoted!r}"

@@ -9,7 +9,7 @@
 - `norm_position` (aula 12) e `side_by_side` (aula 13): os treinos que as aulas comparam.
 """
 
-from ..presets import CHAR_GPT_CONFIG, CHAR_TRAIN_SETTINGS, MODERN_CHAR_CONFIG
+from ..presets import CHAR_GPT_CONFIG, CHAR_TRAIN_SETTINGS, CHAR_TRAIN_STEPS, MODERN_CHAR_CONFIG
 from .checkpoint import load_checkpoint, load_trained_model, save_checkpoint
 from .loop import estimate_loss, learning_rate_at, train
 from .settings import TrainSettings
@@ -17,6 +17,7 @@ from .settings import TrainSettings
 __all__ = [
     "CHAR_GPT_CONFIG",
     "CHAR_TRAIN_SETTINGS",
+    "CHAR_TRAIN_STEPS",
     "MODERN_CHAR_CONFIG",
     "TrainSettings",
     "estimate_loss",

@@ -22,11 +22,10 @@
 # - Gerar texto com temperaturas diferentes e com top-k, e explicar por que a geração gulosa
 #   entra em laços de repetição.
 #
-# **Quanto tempo leva:** o treino desta página dura 90 segundos; o resto do notebook, alguns
-# segundos. Numa CPU de 2 núcleos sem outros programas pesados rodando, 90 s levam a perda de
-# validação abaixo da que o GPTLab relata depois de 14 minutos de CPU (a seção 7 mostra as
-# duas); com `TRAIN_SECONDS = 600` (10 minutos) ela desce mais. Com GPU, os mesmos 90 s rendem
-# muito mais passos.
+# **Quanto tempo leva:** o treino desta página tem um número fixo de passos, que levam cerca de
+# um minuto e meio numa CPU de 2 núcleos sem outros programas pesados rodando (mais num Colab
+# gratuito, bem menos com GPU); o resto do notebook leva alguns segundos. Como o limite é de
+# passos, e não de tempo, a sua execução dá o mesmo modelo e as mesmas saídas desta página.
 
 # %% [markdown]
 # ## 1. O corpus
@@ -204,25 +203,29 @@ print(f"ln(115) = {math.log(115):.2f}")
 # começam aleatórios e o AdamW ainda não tem boas médias dos gradientes) e depois desce como
 # meio **cosseno** até um décimo do valor máximo. Passos grandes no começo, passos finos no fim:
 
-# %% alt="Curva da taxa de aprendizado num treino de 1000 passos: sobe em linha reta durante o aquecimento até o pico e depois desce em forma de cosseno até um décimo do pico."
+# %% alt="Curva da taxa de aprendizado ao longo dos passos do treino desta página: sobe em linha reta durante o aquecimento até o pico e depois desce em forma de cosseno até um décimo do pico."
 import matplotlib.pyplot as plt
 
-from gptlab_helpers.training import CHAR_TRAIN_SETTINGS, learning_rate_at
+from gptlab_helpers.training import CHAR_TRAIN_SETTINGS, CHAR_TRAIN_STEPS, learning_rate_at
 
-steps = range(1000)
+steps = range(CHAR_TRAIN_STEPS)
 peak = CHAR_TRAIN_SETTINGS["learning_rate"]
-rates = [learning_rate_at(s, 1000, peak, CHAR_TRAIN_SETTINGS["warmup_steps"], peak / 10) for s in steps]
+warmup = CHAR_TRAIN_SETTINGS["warmup_steps"]
+rates = [learning_rate_at(s, CHAR_TRAIN_STEPS, peak, warmup, peak / 10) for s in steps]
 plt.figure(figsize=(6, 3))
 plt.plot(steps, rates)
 plt.title("Taxa de aprendizado: aquecimento + cosseno")
-plt.xlabel("passo (num treino de 1000 passos)")
+plt.xlabel(f"passo (num treino de {CHAR_TRAIN_STEPS} passos)")
 plt.ylabel("taxa de aprendizado")
 plt.show()
 
 # %% [markdown]
-# Aqui o treino é limitado pelo **relógio** (`max_seconds`), não por um número de passos: o
-# cosseno acompanha a fração do tempo que já passou, e o treino termina com a taxa baixa em
-# qualquer máquina, rápida ou lenta. A barra mostra os segundos, o passo e as perdas.
+# Aqui o treino dá um número fixo de passos (`max_steps`), e o cosseno vai do pico ao piso ao
+# longo deles. Com a mesma semente, o mesmo texto e os mesmos passos, o resultado não depende da
+# máquina: uma CPU lenta só demora mais para chegar ao mesmo modelo. A barra mostra o passo, a
+# velocidade e as perdas. (Se o seu tempo é curto, `train` também aceita um limite de relógio,
+# `max_seconds=...`: o cosseno passa a acompanhar a fração do tempo, e o treino para no que
+# vier primeiro. O modelo então depende da velocidade da máquina.)
 #
 # No fim, `train` grava um **checkpoint** (modelo, otimizador, configuração, tokenizador e passo)
 # em `checkpoints/`. Se você interromper o kernel no meio (botão ■ ou Ctrl-C), o treino para,
@@ -230,17 +233,16 @@ plt.show()
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-from gptlab_helpers.training import train
+from gptlab_helpers.training import CHAR_TRAIN_STEPS, train
 
-TRAIN_SECONDS = 90  # com 600 (10 minutos) a perda de validação desce mais
+TRAIN_STEPS = CHAR_TRAIN_STEPS  # aumente (por exemplo, 10 vezes) e a perda de validação desce mais
 CHECKPOINT = "checkpoints/machado_char.pt"
 
 history = train(
     model,
     train_ids,
     val_ids,
-    max_steps=1_000_000,  # quem para é o relógio
-    max_seconds=TRAIN_SECONDS,
+    max_steps=TRAIN_STEPS,
     checkpoint_path=CHECKPOINT,
     tokenizer=tokenizer,
     **CHAR_TRAIN_SETTINGS,
@@ -272,13 +274,14 @@ print(f"tempo: {history['seconds'][-1]:.0f} s | perda de validação final: {his
 print(f"passadas pelo texto de treino: {history['tokens'][-1] / len(train_ids):.1f}")
 
 # %% [markdown]
-# Os números exatos dependem da máquina (em 90 s, uma CPU rápida dá mais passos). O formato da
-# curva, não: a perda despenca nos primeiros passos, quando o modelo aprende quais caracteres são
+# Só o tempo depende da máquina; os passos, os tokens e as perdas são os mesmos em qualquer uma.
+# A perda de validação final fica abaixo das duas linhas do GPTLab no gráfico.
+# A perda despenca nos primeiros passos, quando o modelo aprende quais caracteres são
 # comuns e que depois de espaço vem letra; depois desce devagar, enquanto aprende sílabas,
 # palavras e pontuação. As curvas de treino e validação andam juntas: a última linha acima
 # (tokens vistos divididos pelo tamanho do texto de treino) diz quantas vezes, em média, o
-# modelo passou por cada trecho do texto: poucas, pouco para decorá-lo. Num treino de 10 minutos
-# a curva de treino começa a descer mais que a de validação: é o começo do sobreajuste.
+# modelo passou por cada trecho do texto: poucas, pouco para decorá-lo. Num treino dez vezes
+# mais longo a curva de treino começa a descer mais que a de validação: é o começo do sobreajuste.
 
 # %% [markdown]
 # ## 8. O checkpoint
@@ -335,7 +338,8 @@ print(complete(temperature=0.0))
 # et al., 2020, *The Curious Case of Neural Text Degeneration*, mediram esse efeito no GPT-2).
 # O sorteio da próxima seção quebra o ciclo. O GPTLab mostra o mesmo efeito com o modelo grande.
 #
-# A saída é do modelo desta execução: a sua pode ser diferente, mas o laço aparece.
+# Com os mesmos passos e a mesma semente, o seu modelo é este, e a sua saída deve ser a desta
+# página; com um treino mais longo o texto muda, mas o laço continua aparecendo.
 
 # %% [markdown]
 # Com temperatura, o próximo caractere é **sorteado** das probabilidades (divididas pela
@@ -360,8 +364,9 @@ for temperature in (0.5, 0.9, 2.0):
     print(f"--- temperatura {temperature}\n{complete(temperature)}\n")
 
 # %% [markdown]
-# - **0,5**: palavras quase sempre reais e pontuação no lugar, mas repetitivo.
-# - **0,9**: mais variado; aparecem palavras inventadas, com cara de português.
+# - **0,5**: a maior parte das palavras existe e a pontuação cai em lugares plausíveis, mas já
+#   escapam palavras inventadas, e as frases não chegam a fazer sentido.
+# - **0,9**: mais variado e com mais palavras inventadas, todas com cara de português.
 # - **2,0**: letras raras, maiúsculas e dígitos no meio das palavras. Dividir os logits por 2
 #   aproxima as probabilidades dos caracteres improváveis das dos prováveis, e os raros, que são
 #   muitos, passam a sair o tempo todo.
@@ -391,15 +396,17 @@ print(complete(temperature=2.0, top_k=5))
 # "época" seriam 1,55 milhão de caracteres, ou cerca de 760 passos de 32 × 64 caracteres.
 #
 # **Como treinar mais?**
-# Aumente `TRAIN_SECONDS` e rode de novo. Para continuar um treino salvo em vez de recomeçar, use
-# `train(model, train_ids, val_ids, max_steps=..., max_seconds=NOVO_LIMITE, checkpoint_path=CHECKPOINT,
-# resume=True, **CHAR_TRAIN_SETTINGS)` com um limite maior que o tempo já treinado.
+# Aumente `TRAIN_STEPS` e rode de novo. Para continuar um treino salvo em vez de recomeçar, use
+# `train(model, train_ids, val_ids, max_steps=NOVO_TOTAL, checkpoint_path=CHECKPOINT, resume=True,
+# **CHAR_TRAIN_SETTINGS)` com um total maior que os passos já dados. Atenção: o cosseno é
+# calculado sobre o total, então continuar até `NOVO_TOTAL` não dá exatamente o mesmo que um treino
+# que tivesse começado com esse total.
 #
 # **E se eu tiver GPU?**
 # `train` escolhe sozinho `cuda` (NVIDIA), `mps` (Mac com chip Apple) ou `cpu`. No Colab, ative a
 # GPU em *Ambiente de execução → Alterar o tipo de ambiente de execução*.
 #
-# **Por que aqui 90 s bastam e o GPTLab levou 14 minutos para chegar a 2,02?**
+# **Por que aqui um minuto e meio basta e o GPTLab levou 14 minutos para chegar a 2,02?**
 # O modelo tem o mesmo tamanho; mudam as escolhas de treino. A taxa de aprendizado é 20 vezes
 # maior (6e-3 em vez de 3e-4), com aquecimento, cosseno e corte do gradiente para o treino não
 # divergir;
@@ -410,8 +417,8 @@ print(complete(temperature=2.0, top_k=5))
 # `scripts/benchmark_training.py` mede as duas receitas na mesma máquina.
 #
 # **Por que não usar dropout?**
-# Dropout combate o sobreajuste, que aparece quando o modelo decora o texto de treino. Em 90 s
-# este modelo vê cada trecho do texto só umas poucas vezes (a seção 7 imprime quantas) e as curvas de treino e validação
+# Dropout combate o sobreajuste, que aparece quando o modelo decora o texto de treino. Neste
+# treino o modelo vê cada trecho do texto só umas poucas vezes (a seção 7 imprime quantas) e as curvas de treino e validação
 # andam juntas: o dropout só atrasaria o aprendizado. Em treinos longos a distância entre as
 # curvas cresce; aí vale experimentar um modelo com dropout,
 # `GPTModel(dict(CHAR_GPT_CONFIG, drop_rate=0.1))`.

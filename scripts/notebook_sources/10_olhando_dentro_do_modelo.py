@@ -19,15 +19,15 @@
 # - Entender a diferença entre escolher o mais provável (`argmax`) e sortear (`multinomial`).
 #
 # **Quanto tempo leva:** alguns segundos se o notebook 09 já gravou o checkpoint; senão, este
-# notebook treina o modelo por 60 segundos antes de começar.
+# notebook primeiro faz o mesmo treino do 09 (cerca de um minuto e meio numa CPU de 2 núcleos).
 
 # %% [markdown]
 # ## 1. O modelo treinado
 #
 # O notebook 09 grava o modelo em `checkpoints/machado_char.pt`. Se o arquivo existe, usamos
-# esse modelo (o seu, com o tempo de treino que você escolheu). Se não existe, por exemplo ao
-# abrir este notebook direto no Colab, treinamos um por 60 segundos com a mesma receita. Qualquer
-# dos dois caminhos serve para o resto da página.
+# esse modelo (o seu, com os passos que você escolheu). Se não existe, por exemplo ao abrir este
+# notebook direto no Colab, fazemos aqui o treino do 09: a mesma semente, a mesma receita e os
+# mesmos passos dão o mesmo modelo, e as saídas desta página são as dele.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -36,17 +36,23 @@ from pathlib import Path
 import torch
 
 from gptlab_helpers import GPTModel
-from gptlab_helpers.training import CHAR_GPT_CONFIG, CHAR_TRAIN_SETTINGS, load_trained_model, train
+from gptlab_helpers.training import (
+    CHAR_GPT_CONFIG,
+    CHAR_TRAIN_SETTINGS,
+    CHAR_TRAIN_STEPS,
+    load_trained_model,
+    train,
+)
 from gptlab_helpers.training.char_tokenizer import CharTokenizer
 from gptlab_helpers.training.corpus import load_corpus
 from gptlab_helpers.training.data import train_val_split
 
 CHECKPOINT = Path("checkpoints/machado_char.pt")
-if not CHECKPOINT.is_file():  # o notebook 09 não rodou: treina 60 s com a mesma receita
+if not CHECKPOINT.is_file():  # o notebook 09 não rodou: o mesmo treino dele
     text = load_corpus("machado_de_assis_conto")
     tokenizer = CharTokenizer.from_text(text)
     torch.manual_seed(123)
-    settings = dict(CHAR_TRAIN_SETTINGS, max_steps=1_000_000, max_seconds=60, tokenizer=tokenizer)
+    settings = dict(CHAR_TRAIN_SETTINGS, max_steps=CHAR_TRAIN_STEPS, tokenizer=tokenizer)
     splits = train_val_split(tokenizer.encode(text))
     train(GPTModel(CHAR_GPT_CONFIG), *splits, checkpoint_path=CHECKPOINT, **settings)
 model, tokenizer, checkpoint = load_trained_model(CHECKPOINT, device="cpu")
@@ -82,11 +88,10 @@ plt.show()
 
 # %% [markdown]
 # Antes do treino as cores estão misturadas: os vetores são sorteados e nada aproxima um "a" de
-# um "e". Depois do treino começam a aparecer vizinhanças: procure os sinais que terminam frases
-# (".", "?", "!"), os dígitos, as vogais de um lado e as consoantes de outro, maiúsculas perto da
-# sua minúscula. Quanto deles aparece depende de quanto o modelo treinou (a primeira saída da
-# página diz o passo e a perda): com os 90 s do notebook 09 alguns grupos já se formam e outros
-# não; com um treino de poucas dezenas de passos, como o da saída gravada, quase nada mudou.
+# um "e". Depois do treino do notebook 09 já aparecem vizinhanças: os dígitos formam uma faixa
+# só deles, os sinais que terminam ou cortam frases ("?", "!", ":", o travessão) ficam juntos
+# num canto e as vogais acentuadas se agrupam do outro lado. Outros grupos ainda são frouxos: as
+# consoantes e as vogais sem acento se misturam no meio.
 # Ninguém disse ao modelo o que é uma vogal ou um dígito; ele só precisava prever o próximo
 # caractere, e caracteres que aparecem nos mesmos contextos (depois de "?" ou "!" costuma vir
 # uma quebra de linha ou um travessão) acabam com vetores parecidos.
@@ -111,14 +116,12 @@ for char in ["a", "p", "?", "1"]:
     print(f"{char!r} depois: {nearest(model.tok_emb, char)}\n")
 
 # %% [markdown]
-# Antes, os vizinhos são aleatórios. Na saída gravada, o treino foi curto (a primeira célula diz
-# quantos passos) e as listas de depois quase repetem as de antes: poucos passos mal mexem nos
-# embeddings. Com um modelo mais treinado (o do notebook 09), os vizinhos passam a fazer
-# sentido: procure o "?" perto de "." e "!", o "p" perto do "P", o "a" perto de "à" e "A". Os
-# grupos ainda são frouxos depois de 90 s, e
-# os caracteres raros (dígitos, letras como "ü") mudam pouco, porque aparecem pouco no texto e
-# recebem poucos gradientes. O GPTLab mostra grupos bem mais nítidos no modelo de 10 milhões de
-# parâmetros; treinando mais no notebook 09 (`TRAIN_SECONDS`), os nossos também se firmam.
+# Antes, os vizinhos são aleatórios. Depois, vários fazem sentido: o "?" tem como vizinhos o "!"
+# e o ".", que aparecem nos mesmos lugares do texto; o "p" fica perto do "P"; o "a", perto do
+# "à" e do "A". Os caracteres raros mudam menos, porque aparecem pouco no texto e recebem poucos
+# gradientes: entre os vizinhos do "1", só o "2" é outro dígito. O GPTLab mostra grupos bem mais
+# nítidos no modelo de 10 milhões de parâmetros; com mais passos no notebook 09 (`TRAIN_STEPS`),
+# os nossos também se firmam.
 
 # %% [markdown]
 # ## 3. Embeddings posicionais
@@ -134,8 +137,8 @@ plt.show()
 
 # %% [markdown]
 # Antes do treino a linha salta de um canto a outro: a posição 10 não tem nada a ver com a 11.
-# Com treino suficiente, as cores formam um degradê: as posições do começo do contexto de um
-# lado, as do fim do outro (no treino curto da saída gravada, o desenho quase não muda). O
+# Depois do treino as cores começam a se separar: as primeiras posições (roxas) de um lado, as
+# últimas (amarelas) do outro, ainda com muita mistura no meio. O
 # modelo aprende uma noção de "cedo" e "tarde" na janela. O GPTLab viu o mesmo efeito,
 # nítido no modelo grande e, no modelo de CPU, só depois de 10.000 iterações. Em números, a
 # similaridade média entre posições vizinhas e entre posições a 32 de distância:
@@ -154,10 +157,9 @@ for name, m in [("antes", untrained), ("depois", model)]:
 
 # %% [markdown]
 # Antes, vizinhas e distantes são igualmente (des)parecidas, com similaridade perto de 0.
-# Com treino, posições vizinhas ficam mais parecidas entre si que posições distantes, e a
-# diferença cresce com o treino: a tabela vai virando uma régua. Na saída gravada, de um treino
-# curto, as duas médias continuam iguais às de antes: é o sinal de que a régua ainda não
-# começou a se formar.
+# Depois do treino, as posições vizinhas já ficam mais parecidas entre si que as distantes: a
+# diferença ainda é pequena, mas tem o sinal certo, e cresce com o treino. A tabela começa a
+# virar uma régua.
 
 # %% [markdown]
 # ## 4. Atenção
@@ -176,11 +178,12 @@ plot_attention_heads(model, tokenizer, "A figura é poética")
 plt.show()
 
 # %% [markdown]
-# Cada cabeça aprendeu um padrão diferente. É comum ver uma cabeça que olha quase só para o
-# próprio caractere ou o anterior (uma faixa colada à diagonal), outra que olha para o espaço
-# antes da palavra atual (o começo da palavra ajuda a prever como ela continua) e outra que
-# espalha a atenção pela frase toda. Os padrões exatos mudam de um treino para outro; o que se
-# repete é a divisão de trabalho entre as cabeças.
+# Cada cabeça aprendeu um padrão diferente. A primeira linha é sempre 1 (o "A" só pode olhar
+# para si mesmo); o interessante está abaixo. Neste modelo, a cabeça 0 é a mais fácil de ler: as
+# letras de "poética" olham quase todas para o "p", o começo da palavra (o começo ajuda a prever
+# como a palavra continua). As outras espalham o peso entre os caracteres recentes e algumas
+# posições mais atrás. Os padrões exatos mudam de um treino para outro; o que se repete é a
+# divisão de trabalho entre as cabeças.
 
 # %% [markdown]
 # ## 5. Escolher ou sortear o próximo caractere
@@ -188,15 +191,28 @@ plt.show()
 # O modelo devolve uma distribuição de probabilidades para o próximo caractere. Depois de
 # "A figura é poétic", só duas letras fazem sentido: "a" (poética) e "o" (poético). A certa é
 # "a", porque "figura" é feminina; mas essa palavra está 12 caracteres atrás, longe para um
-# modelo tão pequeno, que pode acabar dando mais chance à letra que vem mais vezes depois de
-# "poétic" no texto de treino, qualquer que seja o gênero. As barras mostram os caracteres mais
-# prováveis em três temperaturas: veja qual das duas este modelo prefere.
+# modelo tão pequeno. As barras mostram os caracteres mais prováveis em três temperaturas:
 
 # %% alt="Três gráficos de barras com a probabilidade dos caracteres mais prováveis depois de 'A figura é poétic', um por temperatura (0,5, 1,0 e 2,0): com temperatura baixa um caractere domina; com temperatura alta as barras ficam parecidas."
 from gptlab_helpers.viz.plots import plot_next_token_probabilities
 
 plot_next_token_probabilities(model, tokenizer, "A figura é poétic", temperatures=(0.5, 1.0, 2.0))
 plt.show()
+
+# %% [markdown]
+# Com o treino do notebook 09, este modelo prefere o "o" e erra o gênero. Não é por imitar o
+# texto de treino: nos contos, a forma feminina é a mais comum.
+
+# %%
+from gptlab_helpers.training.corpus import load_corpus
+
+machado = load_corpus("machado_de_assis_conto")
+for word in ("poética", "poético"):
+    print(f"{word!r}: {machado.count(word)} vezes nos contos")
+
+# %% [markdown]
+# O modelo ainda não liga o fim de uma palavra a um substantivo 12 caracteres atrás; é o tipo de
+# concordância que um modelo maior, ou treinado por mais passos, costuma aprender.
 
 # %% [markdown]
 # Com temperatura 0,5 a distribuição fica mais pontuda (o favorito ganha ainda mais); com 2,0,
@@ -268,10 +284,10 @@ panel = explore_attention(model, tokenizer, "A figura é poética")
 # **Por que o embedding posicional do modelo de CPU do GPTLab não formou padrão em 5.000
 # iterações?**
 # A ordem das posições só é aprendida quando o modelo usa bem o contexto; com taxa de aprendizado
-# baixa e poucos passos, as linhas de `pos_emb` quase não saem do sorteio inicial. Com o treino
-# mais eficiente do notebook 09, 90 s bastam para o padrão **começar** a aparecer: ainda fraco,
-# e mais nítido a cada minuto de treino. Com o treino curto da saída gravada, nem começa (as
-# similaridades da seção 3 não mudam).
+# baixa e poucos passos, as linhas de `pos_emb` quase não saem do sorteio inicial. Com a receita
+# do notebook 09 (taxa 20 vezes maior, com aquecimento e cosseno), os passos dele bastam para o
+# padrão **começar** a aparecer, como mostra a seção 3; o GPTLab o viu ficar nítido com mais
+# iterações.
 #
 # **Os pesos de atenção dizem o que o modelo "pensa"?**
 # Dizem de onde cada cabeça copia informação, não por quê. Eles são um bom ponto de partida para
@@ -288,4 +304,4 @@ panel = explore_attention(model, tokenizer, "A figura é poética")
 # - [11 · Caracteres ou BPE?](11_caracteres_vs_bpe.ipynb): o que muda quando o tokenizador é o do
 #   GPT-2.
 # - Voltar ao [09 · Treinando um GPT com Machado de Assis](09_treinando_um_gpt_com_machado.ipynb) e
-#   treinar por mais tempo: os grupos do t-SNE e a régua posicional ficam mais nítidos.
+#   treinar por mais passos: os grupos do t-SNE e a régua posicional ficam mais nítidos.

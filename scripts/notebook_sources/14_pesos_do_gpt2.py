@@ -298,17 +298,16 @@ for temperature, top_k in ((0.7, None), (1.5, None), (1.5, 5)):
 #
 # Em `gptlab_helpers.pretrained`:
 #
-# - `load_pretrained_gpt2(size, cache_dir=None, timeout=10.0, fast_kernels=False)` →
-#   `(model, is_real)`; com `fast_kernels=True` o modelo usa o caminho rápido do pacote
-#   (`LinearFast` e kernels fundidos; veja a seção dos benchmarks no README), que gera os mesmos
-#   tokens;
+# - `load_pretrained_gpt2(size, cache_dir=None, timeout=10.0)` → `(model, is_real)`;
 # - `download_gpt2(size)`: só o download, devolve a pasta com os dois arquivos (ou levanta
 #   `GPT2DownloadError` com a explicação);
-# - `load_gpt2_folder(folder, fast_kernels=False)`: `config.json` + `model.safetensors` →
-#   `GPTModel` em modo eval;
+# - `load_gpt2_folder(folder)`: `config.json` + `model.safetensors` → `GPTModel` em modo eval;
 # - `load_gpt2_weights(model, state_dict)`: a tradução de chaves e formas;
 # - `write_tiny_gpt2(folder)`: o GPT-2 minúsculo de pesos aleatórios;
 # - `GPT2_REPO_IDS` e `gpt2_repo_id(size)`: de tamanho para repositório.
+#
+# As duas funções que carregam aceitam ainda `fast_kernels=True`, que só os benchmarks do README
+# usam: nenhuma aula precisa dele.
 
 # %% [markdown]
 # ## Perguntas frequentes
