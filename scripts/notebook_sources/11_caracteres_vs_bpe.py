@@ -174,10 +174,9 @@ for name, tokenizer in tokenizers.items():
     print(f"{name:>13}: {parameters:>10,} parâmetros | {seconds * 1000:5.0f} ms por passo")
 
 # %% [markdown]
-# O mesmo modelo fica mais lento com o BPE. Quanto, depende da máquina e de quanto ela está
-# ocupada (a saída gravada veio de uma máquina dividida com outros programas, em que até o passo
-# de caracteres foi lento): todo o trabalho a mais é da cabeça de saída de 64 × 50.257 e da
-# softmax sobre 50.257 logits. Os
+# O mesmo modelo fica muito mais lento com o BPE (quantas vezes, exatamente, depende da máquina e
+# de quanto ela está ocupada): o trabalho a mais é quase todo da cabeça de saída de 64 × 50.257 e
+# da softmax sobre 50.257 logits, já que o resto do modelo é o mesmo. Os
 # logits ocupam memória na mesma proporção: 8 × 64 × 50.257 números de 4 bytes são 98 MB, contra
 # 0,22 MB com caracteres (com 1 MB = 1024 × 1024 bytes, a convenção do curso). Por isso o
 # GPTLab treinou o modelo BPE só na GPU (36 minutos numa GTX 1050 Ti).
