@@ -295,3 +295,9 @@ def test_code_cells_are_short(name):
     )
     long_cells = [n for n in lengths if n > SHORT_CELL_LINES]
     assert len(long_cells) <= LONG_CELLS_ALLOWED, f"{name}: células longas demais ({long_cells} linhas)"
+
+
+def test_the_build_warns_when_the_cpu_is_already_busy():
+    assert build_notebooks.busy_machine_warning(load=0.3, cores=2) is None
+    warning = build_notebooks.busy_machine_warning(load=3.5, cores=2)
+    assert "carga 3.5 em 2 núcleos" in warning and "infladas" in warning

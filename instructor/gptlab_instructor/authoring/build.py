@@ -23,6 +23,7 @@ ficam sem executar, pois têm lacunas para o aluno).
 Código só de quem mantém o material (precisa do repositório inteiro, não vai para o Colab).
 """
 
+import os
 import time
 from pathlib import Path
 
@@ -133,11 +134,30 @@ def parse_args(argv):
     return parser.parse_args(argv)
 
 
+def busy_machine_warning(load=None, cores=None):
+    """Um aviso (ou None) quando a CPU já está ocupada antes de executar as aulas.
+
+    Algumas saídas gravadas são medidas de tempo (a 11 cronometra um passo, a 13b corre por
+    45 s): com a CPU disputada elas saem infladas, e a prosa ao lado deixa de valer.
+    """
+    load = os.getloadavg()[0] if load is None else load
+    cores = (os.cpu_count() or 1) if cores is None else cores
+    if load <= cores / 2:
+        return None
+    return (
+        f"aviso: a máquina já está ocupada (carga {load:.1f} em {cores} núcleos); as medidas de tempo "
+        "gravadas nas aulas vão sair infladas. Feche os outros programas pesados e rode de novo."
+    )
+
+
 def main(argv=None):
     args = parse_args(argv)
     if args.alt_only:
         return sync_alt_texts(args.only)
     execute = not args.no_execute
+    warning = busy_machine_warning() if execute else None
+    if warning:
+        print(warning, flush=True)
     start = time.perf_counter()
     timings = build_lessons(args.only, execute, args.timeout)
     if not args.skip_exercises:
