@@ -232,7 +232,9 @@ total_params_gpt2 = total_params - out_head_params
 print(f"Parâmetros com weight tying: {total_params_gpt2:,}")
 
 # %% [markdown]
-# Agora sim: 124.412.160, o "124M" do nome. Nosso modelo não amarra os pesos; amarrar é uma
+# Agora sim: 124.412.160, o "124M" do nome. (O GPT-2 publicado tem um pouco mais, porque liga o
+# `qkv_bias`: um vetor de bias em cada uma das três camadas de query, key e value de cada bloco.
+# O nome arredonda.) Nosso modelo não amarra os pesos; amarrar é uma
 # linha só, e o PyTorch conta um parâmetro compartilhado uma vez:
 
 # %%
