@@ -208,7 +208,7 @@ plt.show()
 # > problema, a *degradação*: com normalização, as redes profundas deles já recebiam gradiente,
 # > mas acrescentar camadas piorava até o erro de treino. O caminho livre para o gradiente, que
 # > esta aula mede, é uma das explicações de por que o atalho resolve isso, não o motivo com que
-# > ele foi proposto (veja a última pergunta abaixo).
+# > ele foi proposto (veja a pergunta "De que artigo vem essa ideia?", abaixo).
 #
 # No GPT, cada bloco transformer tem dois atalhos: um em volta da atenção e outro em volta da
 # rede feed-forward (aula 05).
