@@ -52,9 +52,16 @@ for key, value in GPT_CONFIG_124M.items():
 # | `qkv_bias` | False | se as camadas lineares que produzem query, key e value têm um termo de bias somado |
 #
 # Sobre `qkv_bias`: o bias é uma parcela constante somada depois da multiplicação pela matriz,
-# algo como deslocar a origem. Modelos recentes costumam dispensá-lo. Para carregar os pesos
-# publicados pela OpenAI, porém, a configuração precisa bater com a do GPT-2 original, que
-# tem esse bias: nesse caso usa-se `qkv_bias=True`.
+# algo como deslocar a origem. Muitos modelos recentes o dispensam (a família Llama, por
+# exemplo), mas não todos: o Qwen2 mantém o bias em query, key e value. Para carregar os pesos
+# publicados pela OpenAI, a configuração precisa bater com a do GPT-2 original, que
+# tem esse bias: nesse caso usa-se `qkv_bias=True` (aula 14).
+#
+# > **O slide diz** que desligar o `qkv_bias` é a prática padrão dos LLMs modernos.
+# >
+# > **Mais preciso:** o próprio GPT-2 publicado tem esse bias ligado, e os modelos recentes se
+# > dividem (Llama sem, Qwen2 com). Aqui ele fica desligado por escolha do livro, para um modelo
+# > que treinamos do zero; é uma decisão de projeto, não uma regra.
 
 # %% [markdown]
 # ## 2. O esqueleto do GPT, com peças reservadas
@@ -123,9 +130,10 @@ class DummyGPTModel(nn.Module):
 #
 # - `tok_emb` é uma tabela com 50.257 linhas de 768 números: o ID 6109 busca a linha 6109.
 # - `pos_emb` é outra tabela, com 1024 linhas: a posição 0 busca a linha 0, a posição 1 a
-#   linha 1, e assim por diante. Sem ela, "cachorro morde homem" e "homem morde cachorro"
-#   teriam exatamente os mesmos vetores.
-# - As duas são **somadas**, e o dropout zera ao acaso 10% dos valores da soma (só no treino).
+#   linha 1, e assim por diante. Sem ela, cada palavra de "cachorro morde homem" e de "homem
+#   morde cachorro" receberia o mesmo vetor nas duas frases, estivesse onde estivesse.
+# - As duas são **somadas**, e o dropout zera cada valor da soma com probabilidade 0,1, ao
+#   acaso (só no treino; a aula 07 mostra os detalhes).
 # - `trf_blocks` empilha os 12 blocos (aqui, vazios).
 # - `out_head`, a **cabeça de saída**, é uma camada linear de 768 para 50.257, sem bias.
 #
@@ -197,6 +205,23 @@ print(logits)
 # linha `[0][3]` e aqui aparece `1.6755`. O valor exato é 1,675450…, bem no meio do caminho
 # entre as duas casas, e versões diferentes do PyTorch arredondam as últimas contas de
 # ponto flutuante de jeitos ligeiramente diferentes.
+#
+# Quantos parâmetros tem o esqueleto? Só as duas tabelas de embedding e a cabeça de saída têm
+# pesos; os lugares reservados não têm nenhum:
+
+# %%
+skeleton_params = sum(p.numel() for p in model.parameters())
+print(f"parâmetros do esqueleto: {skeleton_params:,}")
+
+# %% [markdown]
+# > **O slide diz** que cada posição sai com 50.257 dimensões porque os *embeddings* têm esse
+# > tamanho, e apresenta o esqueleto como o modelo de 124 milhões de parâmetros.
+# >
+# > **Mais preciso:** os vetores de 50.257 números são os **logits**, um escore por token do
+# > vocabulário; os embeddings têm `emb_dim` = 768 números. E o esqueleto não tem 124 milhões
+# > de parâmetros: a célula acima mostra bem menos, porque os blocos ainda estão vazios. O
+# > modelo completo (aula 05) tem os blocos, e é ele que, contado com a cabeça de saída
+# > reaproveitando a matriz do embedding de tokens, dá o "124M" do nome.
 
 # %% [markdown]
 # Para virar probabilidade, o vetor de logits passa pela **softmax**, que deixa todos os
@@ -272,8 +297,8 @@ print("mesmos logits que o nosso modelo:", torch.allclose(logits, package_model(
 #   arXiv:1606.08415);
 # - as conexões de atalho (aula 04): He, Zhang, Ren e Sun, *Deep Residual Learning for Image
 #   Recognition* (CVPR 2016, arXiv:1512.03385);
-# - o arranjo Pre-LN (aula 05): Xiong et al., *On Layer Normalization in the Transformer
-#   Architecture* (ICML 2020, arXiv:2002.04745);
+# - o arranjo Pre-LN (aula 05), que o GPT-2 já usava e que Xiong et al. analisaram depois em
+#   *On Layer Normalization in the Transformer Architecture* (ICML 2020, arXiv:2002.04745);
 # - o dropout (aula 07): Srivastava et al., *Dropout: A Simple Way to Prevent Neural Networks from
 #   Overfitting* (JMLR 15, 2014).
 #

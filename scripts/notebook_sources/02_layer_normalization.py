@@ -215,8 +215,9 @@ print("nn.LayerNorm igual à nossa:", torch.allclose(torch_ln(batch_example), ou
 #
 # Muitos modelos recentes (Llama, Gemma, Qwen…) usam a **RMSNorm**: em vez de subtrair a média
 # e dividir pelo desvio-padrão, ela só divide pela raiz da média dos quadrados (*root mean
-# square*) e multiplica por um `scale`. Sem média e sem `shift`, é mais barata e, na
-# prática, treina tão bem quanto.
+# square*) e multiplica por um `scale`. Sem média e sem `shift`, é mais barata; Zhang e
+# Sennrich, *Root Mean Square Layer Normalization* (NeurIPS 2019, arXiv:1910.07467), mostraram
+# que ela treina tão bem quanto a LayerNorm nos modelos que testaram.
 
 
 # %%
@@ -298,6 +299,14 @@ panel = explore_layer_norm(activations)
 # **Onde a LayerNorm aparece no GPT-2?**
 # Antes da atenção e antes do feed-forward em cada bloco (o arranjo *Pre-LN*, aula 05) e uma
 # última vez antes da cabeça de saída (`final_norm`, que na aula 01 era um lugar reservado).
+#
+# > **O slide diz** que, no GPT-2, a normalização costuma vir antes e depois da atenção
+# > multi-cabeças, e antes da saída.
+# >
+# > **Mais preciso:** no GPT-2 não há LayerNorm depois da atenção. Cada bloco tem duas, uma
+# > antes da atenção (`norm1`) e outra antes da feed-forward (`norm2`), e o modelo tem mais uma,
+# > `final_norm`, antes da cabeça de saída. "Antes e depois" descreve a soma de dois arranjos
+# > diferentes: o Pre-LN do GPT-2 e o Post-LN do Transformer original (aula 05).
 
 # %% [markdown]
 # ## Próximos passos

@@ -49,7 +49,8 @@ print("duas camadas lineares == uma só:", torch.allclose(second(first(x)), merg
 # `x`: $\text{GELU}(x) = x \cdot \Phi(x)$. Para positivos grandes, $\Phi(x) \approx 1$ e a
 # GELU quase não mexe em `x`; para negativos grandes, $\Phi(x) \approx 0$ e a saída tende a 0,
 # mas suavemente. A GELU foi proposta por Hendrycks e Gimpel, *Gaussian Error Linear Units
-# (GELUs)* (2016, arXiv:1606.08415). O GPT-2 usa uma aproximação mais barata de calcular:
+# (GELUs)* (2016, arXiv:1606.08415). O GPT-2 usa a aproximação com tangente hiperbólica que o
+# próprio artigo propõe, que evita calcular $\Phi$ (a função erro):
 #
 # $$\text{GELU}(x) \approx 0{,}5\,x\left(1 + \tanh\left[\sqrt{2/\pi}\,\left(x + 0{,}044715\,x^3\right)\right]\right)$$
 
@@ -80,6 +81,23 @@ print(f"maior distância até a GELU exata: {(gelu(x) - nn.GELU()(x)).abs().max(
 # %% [markdown]
 # A aproximação nunca se afasta mais que 0,0005 da fórmula exata neste intervalo: para uma
 # rede neural, é a mesma função.
+#
+# E para positivos pequenos, a GELU já é a identidade?
+
+# %%
+for value in [0.5, 1.0, 3.0]:
+    print(f"GELU({value}) = {gelu(torch.tensor(value)).item():.4f}")
+
+# %% [markdown]
+# > **O slide diz** que a GELU se comporta como a identidade para valores positivos e que a
+# > aproximação evita calcular exponenciais.
+# >
+# > **Mais preciso:** só para positivos grandes: na célula acima, GELU(3) quase não mexe no
+# > valor, mas GELU(1) fica bem abaixo de 1 e GELU(0,5) perde cerca de um terço do valor. E a
+# > tangente hiperbólica também se calcula com exponenciais; o que a aproximação evita é a
+# > função erro que aparece em $\Phi(x)$. Hoje o PyTorch calcula as duas versões
+# > (`nn.GELU()` e `nn.GELU(approximate="tanh")`); o GPT-2 foi treinado com a de tanh, e por
+# > isso é a que usamos.
 
 # %% [markdown]
 # ## 3. GELU × ReLU: as funções e os gradientes
@@ -246,9 +264,10 @@ print("mesma saída do pacote:", torch.allclose(ffn(x), package_ffn(x)))
 #
 # **Qual o impacto de ter mais ou menos neurônios nas camadas?**
 # Mais neurônios na camada do meio significam mais parâmetros, mais capacidade de guardar
-# padrões e mais contas. O fator 4 é uma convenção do Transformer original que o GPT-2 manteve;
-# modelos mais novos usam outros fatores ou trocam essa rede por várias redes menores
-# ("especialistas", *mixture of experts*), das quais só algumas trabalham para cada token.
+# padrões e mais contas. O fator 4 vem do Transformer original (Vaswani et al. 2017: 512 → 2048
+# → 512), e o GPT-2 o manteve; modelos mais novos usam outros fatores ou trocam essa rede por
+# várias redes menores ("especialistas", *mixture of experts*, Shazeer et al. 2017), das quais
+# só algumas trabalham para cada token.
 #
 # **As camadas podem ser convertidas numa só?**
 # Só se não houver ativação entre elas: a seção 1 mostrou que duas lineares seguidas viram uma.

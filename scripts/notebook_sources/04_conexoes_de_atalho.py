@@ -99,7 +99,8 @@ print_gradients(model_without_shortcut, sample_input)
 
 # %% [markdown]
 # Lido de baixo para cima: a última camada (`layers.4`) tem gradiente médio de cerca de 0,005;
-# a primeira (`layers.0`), de cerca de 0,0002, 25 vezes menor. Numa rede com dezenas de
+# a primeira (`layers.0`), de cerca de 0,0002, 25 vezes menor. A queda não é perfeitamente
+# regular: o menor gradiente é o da `layers.1`, cerca de 0,00012. Numa rede com dezenas de
 # camadas, as primeiras praticamente não aprenderiam.
 #
 # ### Com conexões de atalho
@@ -112,7 +113,7 @@ print_gradients(model_with_shortcut, sample_input)
 
 # %% [markdown]
 # Agora todas as camadas têm gradientes da mesma ordem de grandeza (de 0,2 a 1,3), e a
-# primeira recebe um gradiente mil vezes maior que sem atalhos.
+# primeira recebe um gradiente cerca de mil vezes maior que sem atalhos.
 
 # %% [markdown]
 # ## 3. Conferindo com a aula e com o pacote
@@ -187,16 +188,27 @@ plt.grid(True, axis="y", alpha=0.3)
 plt.show()
 
 # %% [markdown]
-# Sem atalho, as barras caem à medida que nos aproximamos da entrada; com atalho, ficam todas
-# no mesmo patamar. Cada divisão do eixo vertical é um fator de 10.
+# Sem atalho, as barras caem à medida que nos aproximamos da entrada (com a pequena inversão
+# entre as camadas 0 e 1); com atalho, ficam todas entre 0,2 e 1,3, a menos de uma divisão do
+# eixo umas das outras. Cada divisão do eixo vertical é um fator de 10.
 
 # %% [markdown]
 # ## 5. Por que a soma ajuda
 #
 # Com o atalho, a camada calcula `y = x + f(x)`. A derivada de `y` em relação a `x` é
-# `1 + f'(x)`: mesmo que `f'(x)` seja minúsculo, o `1` garante que o gradiente chega inteiro
-# à camada anterior. Sem o atalho, `y = f(x)` e a derivada é só `f'(x)`; empilhando cinco
-# camadas, cinco fatores pequenos se multiplicam.
+# `1 + f'(x)`: o `1` é um caminho em que o gradiente chega à camada anterior sem ser
+# multiplicado por `f'(x)`, por menor que `f'(x)` seja. Sem o atalho, `y = f(x)` e a derivada
+# é só `f'(x)`; empilhando cinco camadas, cinco fatores pequenos se multiplicam. (Com vetores,
+# o `1` é a matriz identidade e `f'(x)` é uma matriz de derivadas; a ideia é a mesma.)
+#
+# > **O slide diz** que as conexões de atalho foram propostas para combater o desaparecimento
+# > do gradiente.
+# >
+# > **Mais preciso:** He et al. (2016), que popularizaram a forma `x + f(x)`, atacavam outro
+# > problema, a *degradação*: com normalização, as redes profundas deles já recebiam gradiente,
+# > mas acrescentar camadas piorava até o erro de treino. O caminho livre para o gradiente, que
+# > esta aula mede, é uma das explicações de por que o atalho resolve isso, não o motivo com que
+# > ele foi proposto (veja a pergunta "De que artigo vem essa ideia?", abaixo).
 #
 # No GPT, cada bloco transformer tem dois atalhos: um em volta da atenção e outro em volta da
 # rede feed-forward (aula 05).

@@ -89,7 +89,7 @@ print("Forma da saída:", output.shape)
 # %% [markdown]
 # A saída tem a mesma forma da entrada, `[2, 4, 768]`. É isso que permite empilhar blocos:
 # a saída de um é a entrada do próximo. Por dentro, porém, cada vetor mudou: depois da
-# atenção, o vetor de cada posição carrega informação das posições anteriores.
+# atenção, o vetor de cada posição carrega informação dela mesma e das posições anteriores.
 #
 # O pacote tem o mesmo bloco, `gptlab_helpers.TransformerBlock`, com as camadas criadas na
 # mesma ordem. Com a mesma semente (e os mesmos sorteios de dropout), a saída é idêntica:
@@ -105,14 +105,15 @@ print("mesma saída do pacote:", torch.allclose(output, package_block(x)))
 # %% [markdown]
 # ### Pre-LN e Post-LN
 #
-# No Transformer original (2017), a normalização vinha **depois** da soma com o atalho
-# (*Post-LN*). O GPT-2 a coloca **antes** de cada subcamada (*Pre-LN*): assim o caminho do
-# atalho fica livre de qualquer conta, o gradiente atravessa os 12 blocos sem ser
-# reescalado, e o treino de redes profundas fica bem mais estável. Xiong et al., *On Layer
+# No Transformer original (Vaswani et al. 2017), a normalização vinha **depois** da soma com o
+# atalho (*Post-LN*). O GPT-2 a coloca **antes** de cada subcamada (*Pre-LN*): assim o caminho
+# do atalho fica livre de qualquer conta, o gradiente atravessa os 12 blocos por esse caminho
+# sem ser reescalado, e o treino de redes profundas fica bem mais estável. Xiong et al., *On Layer
 # Normalization in the Transformer Architecture* (ICML 2020, arXiv:2002.04745), mostram por
 # que: no Post-LN os gradientes perto da saída começam grandes demais, e o treino precisa de um
-# aquecimento longo da taxa de aprendizado; no Pre-LN, não. Para comparar, a variante Post-LN,
-# que só muda o `forward`:
+# aquecimento longo da taxa de aprendizado; no Pre-LN, não. Eles analisaram um arranjo que já
+# existia: o GPT-2 o usava desde 2019. Para comparar, a variante Post-LN, que só muda o
+# `forward`:
 
 
 # %%
@@ -128,7 +129,7 @@ print("Forma da saída Post-LN:", PostLNTransformerBlock(GPT_CONFIG_124M)(x).sha
 
 # %% [markdown]
 # As duas têm os mesmos parâmetros e a mesma forma de saída; a diferença aparece no treino,
-# e fica como sugestão de experimento para depois do capítulo de treinamento.
+# que a aula 12 faz: ela treina as duas variantes lado a lado e compara perdas e gradientes.
 
 # %% [markdown]
 # ## 2. O modelo GPT completo
@@ -228,10 +229,12 @@ print("Forma da cabeça de saída (out_head):", model.out_head.weight.shape)
 # %%
 out_head_params = sum(p.numel() for p in model.out_head.parameters())
 total_params_gpt2 = total_params - out_head_params
-print(f"Parâmetros treináveis com weight tying: {total_params_gpt2:,}")
+print(f"Parâmetros com weight tying: {total_params_gpt2:,}")
 
 # %% [markdown]
-# Agora sim: 124.412.160, o "124M" do nome. Nosso modelo não amarra os pesos; amarrar é uma
+# Agora sim: 124.412.160, o "124M" do nome. (O GPT-2 publicado tem um pouco mais, porque liga o
+# `qkv_bias`: um vetor de bias em cada uma das três camadas de query, key e value de cada bloco.
+# O nome arredonda.) Nosso modelo não amarra os pesos; amarrar é uma
 # linha só, e o PyTorch conta um parâmetro compartilhado uma vez:
 
 # %%
@@ -242,8 +245,16 @@ print(f"parâmetros depois de amarrar: {sum(p.numel() for p in model.parameters(
 # %% [markdown]
 # Amarrar economiza 38,6 milhões de parâmetros. O livro observa, porém, que matrizes separadas
 # costumam treinar melhor, por isso o `GPTModel` as mantém separadas. Ao carregar os pesos
-# publicados pela OpenAI (`load_gpt2_weights`), a cabeça de saída recebe uma cópia da matriz
-# do embedding de tokens.
+# publicados pela OpenAI (`load_gpt2_weights`, aula 14), a cabeça de saída recebe uma cópia da
+# matriz do embedding de tokens.
+#
+# > **O slide diz** que os 124.412.160 são os parâmetros *treináveis* e que amarrar os pesos
+# > reduz a memória e a complexidade computacional.
+# >
+# > **Mais preciso:** no modelo sem amarração, os 163.009.536 parâmetros são todos treináveis;
+# > 124.412.160 é quantos ele teria **se** amarrasse, como o GPT-2 original. E a amarração
+# > economiza memória (uma matriz `[50257, 768]` a menos), mas não contas: a cabeça de saída
+# > continua multiplicando cada vetor por uma matriz `[50257, 768]` a cada forward.
 
 # %% [markdown]
 # ## 4. Quanta memória?

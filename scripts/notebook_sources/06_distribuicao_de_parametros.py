@@ -228,8 +228,9 @@ plt.show()
 # com `context_length`, não com o vocabulário.
 #
 # **Por que o artigo do GPT-2 fala em 117M, 345M, 762M e 1542M?**
-# Os números publicados no artigo original foram calculados de outro jeito; a contagem dos
-# tensores dos pesos divulgados dá 124M, 355M, 774M e 1558M, e é essa que a comunidade usa.
+# Porque a conta do artigo estava errada: o README do repositório `openai/gpt-2` avisa que as
+# contagens do artigo e dos primeiros posts tinham um erro. A contagem dos tensores dos pesos
+# divulgados dá 124M, 355M, 774M e 1558M, e são esses os nomes que a própria OpenAI passou a usar.
 
 # %% [markdown]
 # ## Próximos passos

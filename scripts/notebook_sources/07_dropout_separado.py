@@ -83,6 +83,14 @@ for p in [0.05, 0.10, 0.15]:
     )
 
 # %% [markdown]
+# > **O slide diz** que `drop_rate` descarta 10% das unidades ocultas durante o treino.
+# >
+# > **Mais preciso:** cada valor é zerado com probabilidade 0,1, sorteado de novo a cada
+# > forward, então a fração zerada flutua em torno de 10% (a matriz 6 × 6 acima, com `p = 0.5`,
+# > perdeu menos da metade); os sobreviventes são multiplicados por 1/(1 − p); e no GPT o
+# > dropout age em três lugares, um deles sobre os **pesos de atenção** (seção 2), que não são
+# > unidades ocultas.
+#
 # ### Treino e avaliação
 #
 # O dropout só age no modo de treino. Depois de `.eval()` ele devolve a entrada intacta, e é
@@ -278,8 +286,7 @@ summarize(records)
 # %% [markdown]
 # Os embeddings e os atalhos zeram em média a fração que a configuração pede, cerca de 5% e
 # 15%; na atenção, aos 33,33% da máscara se somam os zeros novos do dropout de taxa 0,25. As
-# médias
-# não batem na segunda casa decimal porque os sorteios são aleatórios e os tensores são
+# médias não batem na segunda casa decimal porque os sorteios são aleatórios e os tensores são
 # pequenos: a atenção de cada bloco tem só 6 × 12 × 3 × 3 = 648 pesos.
 #
 # O gráfico mostra as 37 chamadas na ordem em que acontecem. Cada linha horizontal tem a sua
@@ -385,7 +392,8 @@ panel = explore_dropout()
 # o da atenção impede que um token dependa sempre dos mesmos vizinhos, e o dos atalhos age
 # sobre a contribuição de cada subcamada. Com taxas separadas, dá para ajustar cada um. Muitos
 # modelos recentes, treinados com quantidades enormes de texto, usam dropout zero no
-# pré-treino; o GPT-2 usava 0,1.
+# pré-treino; a configuração publicada do GPT-2 usa 0,1, a mesma taxa que o artigo do GPT-1
+# (Radford et al. 2018) descreve para embeddings, atenção e atalhos.
 #
 # **O dropout atrapalha a geração de texto?**
 # Se o modelo ficar em modo de treino, sim: a saída muda a cada chamada. Por isso `model.eval()`

@@ -176,7 +176,7 @@ print(decoded_text)
 # Os 4 IDs do contexto continuam no começo e os 6 seguintes são os gerados: 27018, 24086,
 # 47843, 30961, 42348 e 7267, que decodificados dão "Featureiman Byeswickattribute argue". É um
 # texto sem sentido, como esperado de um modelo com pesos aleatórios. Treinar o modelo, no
-# próximo capítulo, é o que transforma esse mesmo laço num gerador de texto coerente.
+# próximo capítulo do livro (aula 09), é o que transforma esse mesmo laço num gerador de texto coerente.
 
 # %% [markdown]
 # ## 5. O corte do contexto
@@ -225,9 +225,11 @@ print(token_ids_to_text(ids, tokenizer))
 #
 # A cada passo, `generate_text_simple` passa a sequência **inteira** pelo modelo, embora só
 # precise dos logits da última posição. Muito desse trabalho se repete: por causa da máscara
-# causal, a chave e o valor de uma posição dependem só dela e das anteriores, que não mudam
-# quando um token entra no fim. Então podemos **guardar** as chaves e os valores de cada camada
-# (o *KV cache*) e, a cada passo, calcular só os do token novo.
+# causal, a key e o value de uma posição dependem só dela e das anteriores, que não mudam
+# quando um token entra no fim. Então podemos **guardar** as keys e os values de cada camada
+# (o *KV cache*) e, a cada passo, calcular só os do token novo. (Como na aula anterior do
+# curso e nas [convenções](../docs/convencoes.md): `W_query`, `W_key` e `W_value` são as
+# camadas; `queries`, `keys` e `values`, os tensores que elas produzem.)
 #
 # Vamos ver isso na atenção do primeiro bloco. A entrada `x` são os embeddings dos 4 tokens de
 # "Hello, I am"; primeiro, a atenção de sempre, com as 4 posições de uma vez:
@@ -240,25 +242,26 @@ with torch.no_grad():
 print("saída da atenção com as 4 posições:", full.shape)
 
 # %% [markdown]
-# Agora em dois tempos. Os 3 primeiros tokens já passaram pelo modelo: guardamos as chaves e os
-# valores deles, na forma `(B, cabeças, T, head_dim)`. Chega o 4º token: calculamos a consulta,
-# a chave e o valor **só dele** e juntamos a chave e o valor aos guardados.
+# Agora em dois tempos. Os 3 primeiros tokens já passaram pelo modelo: guardamos as keys e os
+# values deles, na forma `(B, H, T, D)` (lote, cabeças, posições, dimensões por cabeça). Chega
+# o 4º token: calculamos a query, a key e o value **só dele** e juntamos a key e o value aos
+# guardados.
 
 # %%
 with torch.no_grad():
     cached_keys = att.split_heads(att.W_key(x[:, :3]))  # (1, 12, 3, 64): o que fica guardado
     cached_values = att.split_heads(att.W_value(x[:, :3]))
     new = x[:, 3:]  # só o token novo: (1, 1, 768)
-    query = att.split_heads(att.W_query(new))  # (1, 12, 1, 64)
+    queries = att.split_heads(att.W_query(new))  # (1, 12, 1, 64): uma query por cabeça
     keys = torch.cat([cached_keys, att.split_heads(att.W_key(new))], dim=2)  # (1, 12, 4, 64)
     values = torch.cat([cached_values, att.split_heads(att.W_value(new))], dim=2)
 
-    scores = query @ keys.transpose(2, 3)  # (1, 12, 1, 4): uma linha só
+    scores = queries @ keys.transpose(2, 3)  # (1, 12, 1, 4): uma linha só
     weights = torch.softmax(scores / att.head_dim**0.5, dim=-1)
     context = (weights @ values).transpose(1, 2).reshape(1, 1, att.d_out)  # (1, 1, 768)
     step = att.out_proj(context)
 
-print("chaves guardadas:", tuple(cached_keys.shape), "-> com o token novo:", tuple(keys.shape))
+print("keys guardadas:", tuple(cached_keys.shape), "-> com o token novo:", tuple(keys.shape))
 print("escores do token novo:", tuple(scores.shape))
 print("linha da máscara causal do 4º token:", att.mask[3, :4].tolist())
 print("igual à última posição do cálculo completo:", torch.allclose(step, full[:, 3:], atol=1e-6))
@@ -266,14 +269,14 @@ print("igual à última posição do cálculo completo:", torch.allclose(step, f
 # %% [markdown]
 # O resultado é o mesmo da última posição do cálculo completo, com uma fração do trabalho:
 #
-# - **O que é guardado**: as chaves e os valores de cada camada, `(1, 12, T, 64)` cada; as
-#   consultas não, porque só a do token novo é usada.
+# - **O que é guardado**: as keys e os values de cada camada, `(1, 12, T, 64)` cada; as
+#   queries não, porque só a do token novo é usada.
 # - **Por que a máscara encolhe para uma linha**: o token novo consulta sozinho, então os
 #   escores têm uma linha só, `(1, 12, 1, 4)`. Todas as posições guardadas são o passado dele:
 #   a linha da máscara que lhe cabe, `[0, 0, 0, 0]`, não esconde nada. Com vários tokens novos de
 #   uma vez (o contexto inicial, por exemplo), a máscara são as **últimas** linhas da triangular.
 #
-# O pacote faz o mesmo com `layer_cache`: um `LayerKVCache` guarda chaves e valores, e a atenção
+# O pacote faz o mesmo com `layer_cache`: um `LayerKVCache` guarda keys e values, e a atenção
 # recebe só os tokens que ainda não viu.
 
 # %%
@@ -287,19 +290,20 @@ print("posições no cache:", layer_cache.offset)
 print("igual ao cálculo completo:", torch.allclose(step_from_package, full[:, 3:], atol=1e-6))
 
 # %% [markdown]
-# **Quanta memória?** Por token, cada uma das 12 camadas guarda uma chave e um valor de 768
-# números (12 cabeças x 64), de 4 bytes cada: 2 x 12 x 768 x 4 bytes.
+# **Quanta memória?** Por token, cada uma das 12 camadas guarda uma key e um value de 768
+# números (12 cabeças × 64), de 4 bytes cada: 2 × 12 × 768 × 4 bytes. Como em todo o curso,
+# 1 KB = 1024 bytes e 1 MB = 1024² bytes.
 
 # %%
 from gptlab_helpers.kv_cache import kv_cache_bytes_per_token
 
 per_token = kv_cache_bytes_per_token(GPT_CONFIG_124M)
-print(f"por token: {per_token:,} bytes = {per_token / 1024:.0f} KiB")
-print(f"contexto cheio (1024 tokens): {per_token * 1024 / 1024**2:.0f} MiB por sequência")
+print(f"por token: {per_token:,} bytes = {per_token / 1024:.0f} KB")
+print(f"contexto cheio (1024 tokens): {per_token * 1024 / 1024**2:.0f} MB por sequência")
 
 # %% [markdown]
-# São 72 KiB por token, e 72 MiB com o contexto inteiro de 1024 tokens, por sequência do lote:
-# pouco perto dos cerca de 620 MB dos pesos do modelo de 124M em float32 (os 621,83 MB da aula 05). É o preço, em memória,
+# São 72 KB por token, e 72 MB com o contexto inteiro de 1024 tokens, por sequência do lote:
+# pouco perto dos 621,83 MB dos pesos do modelo de 124M em float32 (aula 05). É o preço, em memória,
 # de não refazer as contas.
 #
 # `generate` (do pacote) usa o cache por padrão (`use_cache=True`) e gera os mesmos tokens que
@@ -330,8 +334,8 @@ print("mesmos tokens com e sem cache:", torch.equal(outputs[True], outputs[False
 # cresce com o comprimento do texto: sem cache o passo t processa t tokens; com cache, um.
 #
 # Com o cache, cada passo multiplica um vetor só, `(1, 768)`, por cada matriz de pesos: o
-# trabalho é ler os cerca de 620 MB de pesos da memória, a cada token, e quem manda no tempo
-# passa a ser a velocidade dessa leitura. Acelerar essa leitura é otimização, não assunto desta
+# trabalho é ler os cerca de 620 MB de pesos da memória, a cada token, e com um lote de uma
+# sequência o tempo passa a depender mais da velocidade dessa leitura que das contas. Acelerar essa leitura é otimização, não assunto desta
 # aula: o README (seção dos benchmarks) mostra a opção `fast_kernels` do pacote e a mede, na
 # máquina de quem roda, ao lado do `transformers` do Hugging Face.
 
@@ -341,8 +345,9 @@ print("mesmos tokens com e sem cache:", torch.equal(outputs[True], outputs[False
 # Com o cache, cada token sai logo depois do anterior, e dá para mostrar o texto enquanto ele é
 # gerado. `generate(..., stream=True)` entrega cada token novo, `(B, 1)`, assim que é escolhido; com
 # `print(..., end="", flush=True)` o texto aparece aos poucos na tela. Decodificamos o texto
-# inteiro a cada passo e imprimimos só o trecho novo: um caractere acentuado pode ocupar dois
-# tokens do GPT-2, e decodificar um token sozinho o quebraria.
+# inteiro a cada passo e imprimimos só o trecho novo: o tokenizador do GPT-2 trabalha sobre os
+# bytes do texto em UTF-8, um caractere acentuado ocupa 2 bytes, e esses 2 bytes podem cair
+# em tokens diferentes; decodificar um desses tokens sozinho daria um caractere quebrado.
 
 # %%
 from gptlab_helpers.generation import generate
@@ -366,7 +371,8 @@ print()
 # O mesmo modelo e o mesmo texto inicial da seção 1. As barras mostram a probabilidade dos 10
 # próximos tokens mais prováveis depois de `next_token_probabilities` (a função que `generate`
 # usa para sortear): a temperatura deixa a distribuição mais pontuda ou mais achatada, top-k
-# mantém só os k mais prováveis e top-p, o menor grupo que soma p. Com pesos aleatórios as
+# mantém só os k mais prováveis (Fan et al. 2018) e top-p, o menor grupo dos mais prováveis
+# cuja soma chega a p (o *nucleus sampling* de Holtzman et al. 2020). Com pesos aleatórios as
 # barras começam quase iguais; baixe a temperatura para ver a diferença crescer. A figura
 # abaixo é o estado inicial (temperatura 1, filtros desligados); os sliders aparecem quando o
 # notebook roda no JupyterLab ou no Colab.
@@ -396,8 +402,8 @@ panel = explore_sampling(model, tokenizer, start_context)
 # **As primeiras palavras viram contexto para as seguintes?**
 # Sim: a cada passo, a sequência inteira até ali (até `context_size` tokens) entra no modelo,
 # inclusive os tokens que ele mesmo gerou. Esta versão simples recalcula tudo a cada passo;
-# implementações eficientes guardam as chaves e valores da atenção dos passos anteriores
-# (*KV cache*).
+# implementações eficientes guardam as keys e os values da atenção dos passos anteriores
+# (*KV cache*, seção 7).
 #
 # **Por que o texto gerado não faz sentido?**
 # Porque o modelo não foi treinado: com pesos aleatórios, as probabilidades são quase

@@ -107,13 +107,13 @@ q2.check()
 
 # %% [markdown] tags=["solucao"]
 # Cerca de mil vezes: sem atalho, o sinal do erro chega à primeira camada quase apagado, e ela
-# praticamente não aprende.
+# aprende muito mais devagar que as outras; com dezenas de camadas, pararia de aprender.
 
 # %% [markdown]
 # ## Exercício 3 · Por que o atalho ajuda
 #
 # Explique em `explanation`, com suas palavras (pelo menos 15 palavras): por que somar a
-# entrada à saída de uma camada impede que o gradiente desapareça numa rede profunda?
+# entrada à saída de uma camada ajuda a evitar que o gradiente desapareça numa rede profunda?
 
 # %%
 ### BEGIN SOLUTION

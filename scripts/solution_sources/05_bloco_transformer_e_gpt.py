@@ -50,7 +50,7 @@ q1.check()
 # %% [markdown] tags=["solucao"]
 # A feed-forward tem 4.722.432 parâmetros e a atenção 2.360.064: o dobro. Com C = 768, a
 # atenção tem quatro matrizes C × C (query, key, value e a projeção de saída) e a feed-forward
-# duas matrizes C × 4C, isto é, 8 C². Os biases (768 na atenção, 3.840 na feed-forward) quase
+# duas matrizes C × 4C, isto é, 8 C². Os vetores de bias (768 na atenção, 3.840 na feed-forward) quase
 # não contam.
 
 # %% [markdown]

@@ -293,8 +293,9 @@ q3.check()
 # descontam a cabeça de saída, que o GPT-2 original divide com o embedding de tokens.
 
 # %% [markdown]
-# Repare que a memória calculada é só a dos pesos: treinar exige ainda os gradientes e os
-# estados do otimizador, várias vezes mais.
+# Repare que a memória calculada é só a dos pesos: treinar com o AdamW exige ainda os
+# gradientes (4 bytes por parâmetro) e as duas médias do otimizador (mais 8), quatro vezes a
+# memória dos pesos ao todo, sem contar as ativações (aula 05, seção 4).
 
 # %% [markdown]
 # ## Exercício 4 · Por que 163 milhões?

@@ -118,4 +118,5 @@ q3.check()
 # ## Próximos passos
 #
 # - A aula: [`../notebooks/08_gerando_texto.ipynb`](../notebooks/08_gerando_texto.ipynb)
-# - De volta ao começo: [01 · A arquitetura de um GPT](01_arquitetura_gpt.ipynb)
+# - Próximos exercícios: [12 · Pre-LN ou Post-LN](12_pre_ln_vs_post_ln.ipynb), depois das aulas 09 a 12
+#   (as aulas 09 a 11 não têm lista de exercícios)

@@ -5,7 +5,7 @@
 # %% [markdown]
 # # Exercícios 12 · Pre-LN ou Post-LN
 #
-# O GPT-2 normaliza a entrada de cada subcamada (Pre-LN); o transformer de 2017 normalizava
+# O GPT-2 normaliza a entrada de cada subcamada (Pre-LN); o Transformer de Vaswani et al. (2017) normalizava
 # depois de somar o atalho (Post-LN). Aqui você escreve o bloco Post-LN, mede a norma do
 # gradiente de cada bloco nos dois casos e explica por que o Post-LN depende do aquecimento.
 #

@@ -5,10 +5,11 @@
 # %% [markdown]
 # # Exercícios 13 · O GPT-2 e os modelos de hoje
 #
-# Os decodificadores atuais trocaram quatro peças do GPT-2: RMSNorm no lugar da LayerNorm, SwiGLU
-# no lugar da GELU, RoPE no lugar do embedding posicional e atenção com grupos de cabeças (GQA);
-# e tiraram os bias. Aqui você escreve a RMSNorm e o giro do RoPE, conta os parâmetros de um
-# bloco moderno e explica o que a GQA economiza.
+# A maioria dos decodificadores atuais trocou quatro peças do GPT-2: RMSNorm no lugar da
+# LayerNorm, SwiGLU no lugar da GELU, RoPE no lugar do embedding posicional e atenção com grupos
+# de cabeças (GQA); e quase todos tiraram os bias (o GPT-OSS mantém os da atenção). Aqui você
+# escreve a RMSNorm e o giro do RoPE, conta os parâmetros de um bloco moderno e explica o que a
+# GQA economiza.
 #
 # ## Objetivos de aprendizagem
 #

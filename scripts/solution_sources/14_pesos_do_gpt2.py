@@ -127,4 +127,4 @@ q3.check()
 # ## Próximos passos
 #
 # - A aula: [`../notebooks/14_pesos_do_gpt2.ipynb`](../notebooks/14_pesos_do_gpt2.ipynb)
-# - Exercícios anteriores: [12 · Pre-LN ou Post-LN](12_pre_ln_vs_post_ln.ipynb)
+# - Exercícios anteriores: [13 · O GPT-2 e os modelos de hoje](13_gpt2_vs_modelos_atuais.ipynb)
