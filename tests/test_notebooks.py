@@ -301,3 +301,17 @@ def test_the_build_warns_when_the_cpu_is_already_busy():
     assert build_notebooks.busy_machine_warning(load=0.3, cores=2) is None
     warning = build_notebooks.busy_machine_warning(load=3.5, cores=2)
     assert "carga 3.5 em 2 núcleos" in warning and "infladas" in warning
+
+
+def test_build_executes_every_solution_it_rewrote_even_outside_only(monkeypatch):
+    """`--only 02` com a fonte da solução 04 mudada: a 04 é regravada sem saídas, então também roda."""
+    solutions = build_notebooks.SOLUTIONS_DIR
+    rewritten = solutions / "04_conexoes_de_atalho.ipynb"
+    exercise = build_notebooks.ROOT / "exercises" / "04_conexoes_de_atalho.ipynb"
+    monkeypatch.setattr(build_notebooks.exercises, "write_all", lambda: [rewritten, exercise])
+    executed = []
+    monkeypatch.setattr(
+        build_notebooks, "execute_notebook", lambda path, timeout: executed.append(path) or 0.0
+    )
+    build_notebooks.build_exercises(["02"], execute=True, timeout=1)
+    assert [path.name for path in executed] == ["02_layer_normalization.ipynb", "04_conexoes_de_atalho.ipynb"]

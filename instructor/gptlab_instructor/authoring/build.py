@@ -102,13 +102,19 @@ def sync_alt_texts(only):
 
 
 def build_exercises(only, execute, timeout):
-    """Gera exercises/ e solutions/ (veja `exercises.py`) e executa as soluções."""
+    """Gera exercises/ e solutions/ (veja `exercises.py`) e executa as soluções.
+
+    Executa as soluções de `only` e também toda solução regravada agora (a fonte dela mudou),
+    mesmo fora de `only`: regravada, ela perdeu as saídas, e não pode ficar assim.
+    """
     print("gerando exercises/ e solutions/", flush=True)
-    for path in exercises.write_all():
+    written = exercises.write_all()
+    for path in written:
         print(f"gravado {path.relative_to(ROOT)}")
+    rewritten = {path for path in written if path.parent == SOLUTIONS_DIR}
     timings = {}
     if execute:
-        for path in selected(sorted(SOLUTIONS_DIR.glob("*.ipynb")), only):
+        for path in sorted(set(selected(sorted(SOLUTIONS_DIR.glob("*.ipynb")), only)) | rewritten):
             print(f"executando {path.relative_to(ROOT)}", flush=True)
             timings[path] = execute_notebook(path, timeout)
             print(f"  executado em {timings[path]:.1f} s", flush=True)
