@@ -117,7 +117,7 @@ def test_cache_overflow_and_wrong_cache_are_explained(tiny_cfg):
 
 
 def test_memory_per_token_of_gpt2_small():
-    # 2 (K e V) x 12 camadas x 768 números x 4 bytes = 72 KiB por token
+    # 2 (K e V) x 12 camadas x 768 números x 4 bytes = 72 KB por token (1 KB = 1024 bytes, a convenção do curso)
     assert kv_cache_bytes_per_token(GPT_CONFIG_124M) == 2 * 12 * 768 * 4 == 72 * 1024
     cfg = {**GPT_CONFIG_124M, "n_layers": 2, "vocab_size": 100, "context_length": 16}
     torch.manual_seed(0)
