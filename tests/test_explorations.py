@@ -467,3 +467,13 @@ def test_explore_attention_builds_layer_and_head_pickers_and_redraws(shell, char
     assert session.figure.data["image/png"] == expected(2, 0)
     assert_redrawn(session, session.move("cabeça", 1), expected(2, 1))
     assert session.move("camada", 0).data["image/png"] == expected(0, 1)
+
+
+def test_tiny_probabilities_still_fill_the_axis():
+    """Um modelo sem treino dá ~1/V a cada token: as barras têm de aparecer, não sumir no eixo."""
+    torch.manual_seed(0)
+    logits = torch.randn(50257) * 0.1
+    fig = sampling_figure(logits, LABELS, top=10)
+    top = max(bar_heights(fig))
+    assert top < 0.001
+    assert fig.axes[0].get_ylim() == pytest.approx((0, top * 1.15))

@@ -106,7 +106,7 @@ def sampling_figure(logits, labels, temperature=1.0, top_k=0, top_p=1.0, top=10,
     kept = probas > 0
     ax.bar(range(top), probas.numpy(), color="tab:blue", edgecolor="black")
     ax.set_xticks(range(top), labels, rotation=30, ha="right")
-    ax.set_ylim(0, max(0.05, float(probas.max()) * 1.15))
+    ax.set_ylim(0, float(probas.max()) * 1.15)  # a escala segue as barras, mesmo minúsculas
     ax.set_xlabel("próximo token (os mais prováveis a temperatura 1)")
     ax.set_ylabel("probabilidade")
     filters = f"temperatura {format_decimal(temperature, 2)}, top-k {top_k or 'desligado'}, "
