@@ -301,3 +301,26 @@ def test_bad_solution_only_cells_are_reported(tmp_path, cell, message):
 def test_lesson_sources_refuse_tags_instead_of_dropping_them():
     with pytest.raises(ValueError, match="tags de célula"):
         notebooks.parse_percent_source('# %% [markdown] tags=["solucao"]\n# texto\n', "aula.py")
+
+
+def test_a_changed_alt_is_stale_and_is_copied_without_losing_outputs(tmp_path):
+    def notebook(alt, with_output):
+        cell = nbformat.v4.new_code_cell("plot()", metadata={"alt": alt})
+        if with_output:
+            cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="figura\n")]
+        book = notebooks.new_notebook([nbformat.v4.new_markdown_cell("# Título"), cell])
+        book.metadata[make_exercises.METADATA_KEY] = {"exercicios": []}
+        return book
+
+    path = tmp_path / "12_x.ipynb"
+    notebooks.write_notebook(notebook("Gráfico velho", with_output=True), path)
+    expected = notebook("Gráfico novo", with_output=False)
+    assert make_exercises.file_is_stale(path, expected)  # o --check vê o alt mudado
+    assert make_exercises.only_alt_changed(path, expected)
+    saved = notebooks.copy_alt_texts(nbformat.read(path, as_version=4), expected)
+    assert saved.cells[1].metadata["alt"] == "Gráfico novo"
+    assert saved.cells[1].outputs[0]["text"] == "figura\n"
+    expected.cells[1].source = "plot(2)"
+    assert not make_exercises.only_alt_changed(path, expected)
+    with pytest.raises(ValueError, match="não batem"):
+        notebooks.copy_alt_texts(nbformat.read(path, as_version=4), expected)

@@ -10,6 +10,8 @@ versionados e, pelo Chromium do sistema:
   propósito) e falha em qualquer saída de erro;
 - na aula 08, confere que o texto de `generate(..., stream=True)` aparece aos poucos: a saída da célula
   muda a cada token enquanto ela roda, e não de uma vez no fim;
+- na aula 07, executa as células até a exploração do dropout, move o slider pelo teclado (como
+  uma pessoa faria) e confere que a figura do widget mudou (o PNG da saída é outro);
 - grava capturas de tela em `tests/screenshots/` (fora do git).
 
 Sem o Chromium (ou sem o playwright) o teste é pulado com uma linha dizendo o motivo; com
@@ -379,3 +381,93 @@ def streaming_problems(lengths):
             f"menos {MIN_STREAM_UPDATES}, um pedaço por token"
         ]
     return []
+
+
+# a aula com exploração que executa mais rápido; trecho do código da célula do widget
+EXPLORATION = ("notebooks/07_dropout_separado.ipynb", "explore_dropout(")
+SLIDER_PRESSES = 6  # seta para a esquerda: a taxa de dropout vai de 0,5 a 0,2 (passo 0,05)
+
+MARK_EXPLORATION_JS = """([path, code]) => {
+  const panel = window.jupyterapp.shell.currentWidget;
+  if (panel.node.dataset.gptlab !== path) throw new Error(`o notebook ativo não é ${path}`);
+  const cell = panel.content.widgets.find(
+    (widget) => widget.model.type === 'code' && widget.model.sharedModel.getSource().includes(code));
+  if (!cell) return false;
+  cell.node.dataset.gptlabExploration = 'sim';
+  cell.node.scrollIntoView({block: 'start'});
+  return true;
+}"""
+
+# o PNG da figura (a primeira imagem da saída) e o valor que o slider mostra
+WIDGET_STATE_JS = """() => {
+  const cell = document.querySelector('[data-gptlab-exploration]');
+  const image = cell?.querySelector('.jp-OutputArea .jp-RenderedImage img');
+  return {
+    src: image && image.complete && image.naturalWidth > 0 ? image.src : null,
+    readout: cell?.querySelector('.widget-readout')?.textContent.trim() ?? null,
+  };
+}"""
+
+
+def exploration_cell(page):
+    return page.locator("[data-gptlab-exploration]")
+
+
+def widget_state(page):
+    return page.evaluate(WIDGET_STATE_JS)
+
+
+def wait_for_new_figure(page, old_src, timeout=60):
+    """Espera a figura da saída trocar (o kernel redesenha depois que o slider para)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        state = widget_state(page)
+        if (state["src"] and state["src"] != old_src) or time.monotonic() > deadline:
+            return state
+        time.sleep(0.25)
+
+
+def move_dropout_slider(page):
+    """Roda a aula até o widget, move o slider pelo teclado; devolve os estados antes e depois.
+
+    As capturas da célula (figura + slider) ficam em tests/screenshots/, antes e depois.
+    """
+    import hashlib
+
+    relative, code = EXPLORATION
+    open_notebook(page, relative)
+    result = page.evaluate(RUN_ALL_JS, [relative, RUN_TIMEOUT_S * 1000, None])
+    errors = [error for cell in result["cells"] for error in cell["errors"]]
+    assert result["finished"] and not errors, f"{relative}: a execução falhou: {errors}"
+    assert page.evaluate(MARK_EXPLORATION_JS, [relative, code]), f"{relative} não tem a célula {code!r}"
+    handle = exploration_cell(page).locator(".widget-slider .noUi-handle")
+    handle.wait_for(timeout=60_000)  # o ipywidgets desenhou o slider
+    before = widget_state(page)
+    SCREENSHOTS.mkdir(exist_ok=True)
+    exploration_cell(page).screenshot(path=str(SCREENSHOTS / "exploracao_dropout_antes.png"))
+    handle.focus()
+    for _ in range(SLIDER_PRESSES):
+        page.keyboard.press("ArrowLeft")
+    after = wait_for_new_figure(page, before["src"])
+    page.wait_for_timeout(500)  # o navegador termina de desenhar a imagem nova
+    exploration_cell(page).screenshot(path=str(SCREENSHOTS / "exploracao_dropout_depois.png"))
+    for state in (before, after):
+        state["sha256"] = state["src"] and hashlib.sha256(state["src"].encode()).hexdigest()[:12]
+    return before, after
+
+
+def test_moving_a_slider_redraws_the_exploration(page, capsys):
+    try:
+        before, after = move_dropout_slider(page)
+    finally:
+        page.evaluate(CLOSE_JS, EXPLORATION[0])
+    with capsys.disabled():
+        print(
+            f"\n[jupyterlab] slider {before['readout']} -> {after['readout']}: "
+            f"PNG {before['sha256']} -> {after['sha256']}"
+        )
+    assert before["src"] and before["readout"] == "0.50"
+    assert after["readout"] == "0.20", (
+        f"o slider mostra {after['readout']!r} depois de {SLIDER_PRESSES} setas"
+    )
+    assert after["src"] != before["src"], "a figura do widget não mudou depois de mover o slider"

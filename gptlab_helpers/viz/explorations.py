@@ -12,11 +12,14 @@ As contas são as do pacote: `next_token_probabilities` (generation.py) para tem
 top-k e top-p, a `LayerNorm` de layers.py, `nn.Dropout` e `attention_weights` (viz/plots.py).
 """
 
+import math
+
 import matplotlib.pyplot as plt
 import torch
 from torch import nn
 
 from ..core.formatting import format_decimal
+from ..core.validation import check_non_negative_int, check_positive_int
 from ..generation import next_token_probabilities
 from ..layers import LayerNorm
 from .plots import attention_weights, new_axes, plot_dropout_mask, plot_value_histograms, token_label
@@ -56,6 +59,27 @@ def slider(kind, description, value, **limits):
     return widget(value=value, description=description, continuous_update=False, style=style, **limits)
 
 
+def check_number(value, name, low=-math.inf, high=math.inf):
+    """Confere que `value` é um número finito em [low, high] (mensagem em português)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValueError(f"{name} deve ser um número finito, mas vale {value!r}")
+    if not low <= value <= high:
+        raise ValueError(f"{name} deve estar entre {low} e {high}, mas vale {value!r}")
+
+
+def check_labels(labels, count, what):
+    if len(labels) != count:
+        raise ValueError(f"labels tem {len(labels)} rótulos, mas {what} tem {count}; dê um rótulo para cada")
+
+
+def check_text(tokenizer, text):
+    """Os IDs de `text` (precisa dar pelo menos um token)."""
+    ids = tokenizer.encode(text) if isinstance(text, str) else []
+    if not ids:
+        raise ValueError(f"text deve ser um texto com pelo menos um token, mas vale {text!r}")
+    return ids
+
+
 def sampling_figure(logits, labels, temperature=1.0, top_k=0, top_p=1.0, top=10, title=None):
     """Barras das probabilidades dos `top` tokens mais prováveis depois de temperatura, top-k e top-p.
 
@@ -63,6 +87,17 @@ def sampling_figure(logits, labels, temperature=1.0, top_k=0, top_p=1.0, top=10,
     recorte (os `top` de maior logit, em ordem). `top_k=0` e `top_p=1` desligam os filtros.
     Os tokens cortados ficam com probabilidade 0 (sem barra).
     """
+    if not isinstance(logits, torch.Tensor) or logits.dim() != 1:
+        shape = tuple(logits.shape) if isinstance(logits, torch.Tensor) else type(logits).__name__
+        raise ValueError(f"logits deve ser um tensor 1-D (V,) com os logits do próximo token, mas é {shape}")
+    check_positive_int(top, "top")
+    if top > logits.numel():
+        raise ValueError(f"top={top} é maior que o vocabulário ({logits.numel()} tokens)")
+    check_labels(labels, top, "top")
+    check_non_negative_int(top_k, "top_k (0 = desligado)")
+    check_number(top_p, "top_p (1 = desligado)")
+    if not 0 < top_p <= 1:
+        raise ValueError(f"top_p deve estar em (0, 1] (1 = desligado), mas vale {top_p!r}")
     chosen = torch.topk(logits, top).indices
     probas = next_token_probabilities(
         logits[None], temperature, top_k=top_k or None, top_p=top_p if top_p < 1 else None
@@ -71,7 +106,7 @@ def sampling_figure(logits, labels, temperature=1.0, top_k=0, top_p=1.0, top=10,
     kept = probas > 0
     ax.bar(range(top), probas.numpy(), color="tab:blue", edgecolor="black")
     ax.set_xticks(range(top), labels, rotation=30, ha="right")
-    ax.set_ylim(0, max(0.05, float(probas.max()) * 1.15))
+    ax.set_ylim(0, float(probas.max()) * 1.15)  # a escala segue as barras, mesmo minúsculas
     ax.set_xlabel("próximo token (os mais prováveis a temperatura 1)")
     ax.set_ylabel("probabilidade")
     filters = f"temperatura {format_decimal(temperature, 2)}, top-k {top_k or 'desligado'}, "
@@ -86,7 +121,7 @@ def explore_sampling(model, tokenizer, text, top=10):
     was_training = model.training
     model.eval()
     device = next(model.parameters()).device
-    logits = model(torch.tensor([tokenizer.encode(text)], device=device))[0, -1].float().cpu()
+    logits = model(torch.tensor([check_text(tokenizer, text)], device=device))[0, -1].detach().float().cpu()
     model.train(was_training)
     chosen = torch.topk(logits, top).indices.tolist()
     labels = [token_label(tokenizer.decode([i])) for i in chosen]
@@ -110,6 +145,9 @@ def dropout_figure(drop_rate, shape=(8, 8), seed=123):
 
     O mesmo `seed` a cada chamada: mudar só a taxa mostra quantos zeros a mais aparecem.
     """
+    check_number(drop_rate, "drop_rate (a taxa de dropout p)", 0, 1)
+    if len(shape) != 2:
+        raise ValueError(f"shape deve ter 2 dimensões (linhas, colunas), mas vale {shape!r}")
     generator_state = torch.random.get_rng_state()
     torch.manual_seed(seed)
     try:
@@ -141,6 +179,11 @@ def layer_norm_figure(batch, scale=1.0, shift=0.0):
     Depois da normalização, cada vetor tem média 0 e variância 1; `scale` multiplica e
     `shift` soma, então a média vai para `shift` e o desvio para |`scale`|.
     """
+    if not isinstance(batch, torch.Tensor) or not batch.dtype.is_floating_point or batch.dim() < 2:
+        described = f"{batch.dtype} {tuple(batch.shape)}" if isinstance(batch, torch.Tensor) else type(batch)
+        raise ValueError(f"batch deve ser um tensor de floats (B, C) ou (B, T, C), mas é {described}")
+    check_number(scale, "scale")
+    check_number(shift, "shift")
     norm = LayerNorm(batch.shape[-1])
     norm.scale.fill_(scale)
     norm.shift.fill_(shift)
@@ -163,6 +206,11 @@ def explore_layer_norm(batch):
 
 def attention_head_figure(weights, labels, layer, head):
     """Mapa de calor dos pesos de atenção (T, T) de uma cabeça; linhas: query, colunas: key."""
+    if weights.dim() != 2 or weights.shape[0] != weights.shape[1]:
+        raise ValueError(
+            f"weights deve ser (T, T), uma cabeça de uma camada, mas tem forma {tuple(weights.shape)}"
+        )
+    check_labels(labels, weights.shape[0], "weights")
     fig = plt.figure(figsize=(6.5, 5.6), layout="constrained")
     ax = new_axes(fig.add_subplot())
     image = ax.imshow(weights.numpy(), cmap="viridis", vmin=0, vmax=1)
@@ -180,7 +228,7 @@ def explore_attention(model, tokenizer, text):
     import ipywidgets
 
     device = next(model.parameters()).device
-    idx = torch.tensor([tokenizer.encode(text)], device=device)
+    idx = torch.tensor([check_text(tokenizer, text)], device=device)
     weights = [attention_weights(model, idx, layer).cpu() for layer in range(len(model.trf_blocks))]
     labels = [token_label(tokenizer.decode([i])) for i in idx[0].tolist()]
 

@@ -140,7 +140,7 @@ class DummyGPTModel(nn.Module):
 # O diagrama abaixo é desenhado pelo pacote a partir da configuração: cada caixa traz a forma
 # do tensor naquela etapa, para o lote de 2 frases de 4 tokens da próxima seção.
 
-# %% alt="Diagrama do GPT esqueleto, de baixo para cima: IDs dos tokens, embeddings de token e de posição, dropout, os blocos transformer ainda vazios, a normalização final e a camada de saída que dá os logits, com a forma (B, T, C) de cada etapa."
+# %% alt="Diagrama do GPT esqueleto, de cima para baixo: IDs dos tokens, embeddings de token e de posição, soma e dropout, os blocos transformer ainda como lugar reservado, a normalização final também reservada e a camada de saída que dá os logits, com a forma (B, T, C) de cada etapa."
 import matplotlib.pyplot as plt
 
 from gptlab_helpers.viz.figures import draw_gpt_architecture

@@ -174,7 +174,7 @@ print("com eps:", LayerNorm(emb_dim=4)(constant))
 # ativações de tokens diferentes), e comparamos os histogramas de todos os valores. O sorteio
 # usa um gerador próprio, para não mexer na semente da aula.
 
-# %% alt="Histogramas sobrepostos dos valores de 8 vetores de 768 números: antes da LayerNorm, uma mistura larga de cerca de −10 a 18; depois, uma só curva em sino com média 0 e desvio 1."
+# %% alt="Histogramas sobrepostos dos valores de 8 vetores de 768 números: antes da LayerNorm, assimétricos, com o pico perto de −3 e uma cauda longa à direita, de cerca de −10 a 18; depois, uma curva estreita em sino centrada em 0 com desvio 1."
 import matplotlib.pyplot as plt
 
 from gptlab_helpers.viz.plots import plot_value_histograms
@@ -243,7 +243,7 @@ print("igual a nn.RMSNorm:", torch.allclose(rms_norm(batch_example), nn.RMSNorm(
 # inicial (`scale = 1`, `shift = 0`); os controles aparecem quando o notebook roda no
 # JupyterLab ou no Colab.
 
-# %% alt="Histogramas sobrepostos dos valores de 8 vetores de 768 números: antes da LayerNorm, espalhados de cerca de −10 a 18; depois, com scale 1 e shift 0, uma só curva em sino centrada em 0 com desvio 1. Abaixo, sliders de scale e shift."
+# %% alt="Histogramas sobrepostos dos valores de 8 vetores de 768 números: antes da LayerNorm, assimétricos, com o pico perto de −3 e uma cauda longa à direita; depois, com scale 1 e shift 0, uma curva estreita em sino centrada em 0 com desvio 1. Abaixo, sliders de scale e shift."
 from gptlab_helpers.viz.explorations import explore_layer_norm
 
 panel = explore_layer_norm(activations)

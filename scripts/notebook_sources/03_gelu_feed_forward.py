@@ -112,7 +112,7 @@ y_gelu, y_relu = gelu(x), torch.relu(x)
 (d_gelu,) = torch.autograd.grad(y_gelu.sum(), x)
 (d_relu,) = torch.autograd.grad(y_relu.sum(), x)
 
-# %% alt="Dois gráficos lado a lado: à esquerda as curvas da GELU e da ReLU, iguais para entradas grandes e diferentes perto de zero, onde a GELU é suave e fica um pouco negativa; à direita as derivadas, a da ReLU um degrau de 0 para 1 e a da GELU uma curva suave."
+# %% alt="Dois gráficos lado a lado: à esquerda as curvas da GELU e da ReLU, iguais para entradas grandes e diferentes perto de zero, onde a GELU é suave e fica um pouco negativa; à direita as derivadas, a da ReLU um degrau de 0 para 1 e a da GELU uma curva suave que fica um pouco negativa antes de 0 e passa um pouco de 1 depois."
 import matplotlib.pyplot as plt
 
 fig, (ax_f, ax_d) = plt.subplots(1, 2, figsize=(11, 4))

@@ -138,7 +138,7 @@ print("Forma da saída Post-LN:", PostLNTransformerBlock(GPT_CONFIG_124M)(x).sha
 # posição, dropout, 12 blocos transformer, a LayerNorm final e a cabeça de saída (`out_head`).
 # O mesmo diagrama da aula 01, agora com as peças de verdade:
 
-# %% alt="Diagrama do GPTModel completo, de baixo para cima: IDs dos tokens, embeddings de token e de posição, dropout, os 12 blocos transformer, a LayerNorm final e a camada de saída que dá os logits, com a forma de cada etapa."
+# %% alt="Diagrama do GPTModel completo, de cima para baixo: IDs dos tokens, embeddings de token e de posição, soma e dropout, os 12 blocos transformer, a LayerNorm final e a camada de saída que dá os logits, com a forma de cada etapa."
 from gptlab_helpers.viz.figures import draw_gpt_architecture
 
 draw_gpt_architecture(GPT_CONFIG_124M, batch_size=2, num_tokens=4)

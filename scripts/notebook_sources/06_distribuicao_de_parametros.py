@@ -185,7 +185,7 @@ def stacked_bars(ax, values):
         left = [a + b for a, b in zip(left, values[key])]
 
 
-# %% alt="Duas figuras de barras empilhadas para cada tamanho do GPT-2, do 124M ao XL: à esquerda os milhões de parâmetros de cada componente (embeddings, atenção, feed-forward, normalizações, saída); à direita a fatia de cada componente no total,."
+# %% alt="Dois gráficos de barras horizontais empilhadas, uma barra por tamanho do GPT-2, do small embaixo ao XL em cima: à esquerda os milhões de parâmetros de cada componente (embeddings, atenção, feed-forward, normalizações, cabeça de saída); à direita a porcentagem de cada componente no total: o feed-forward é a maior fatia em todos os tamanhos, e os embeddings e a cabeça de saída pesam mais nos modelos menores."
 fig, (ax_abs, ax_pct) = plt.subplots(1, 2, figsize=(13, 4.5), sharey=True)
 stacked_bars(ax_abs, millions)
 stacked_bars(ax_pct, percent)

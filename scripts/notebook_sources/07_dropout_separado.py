@@ -304,7 +304,7 @@ lines = {  # lugar -> (legenda, altura da linha tracejada)
     "atalhos": ("taxa configurada, atalhos: 15%", 15.0),
 }
 
-# %% alt="Pontos com a fração de valores zerados em cada chamada de dropout durante um forward, uma cor por lugar do modelo, e linhas tracejadas com a taxa configurada de cada lugar: os pontos ficam em volta da linha da sua cor."
+# %% alt="Pontos com a porcentagem de valores zerados em cada chamada de dropout de um forward, uma cor por lugar do modelo (embeddings, atenção, atalhos), e linhas horizontais de referência: os pontos dos embeddings e dos atalhos ficam sobre as linhas das taxas configuradas; os da atenção ficam bem acima da linha do que só a máscara causal zera, em volta da linha pontilhada da média medida."
 plt.figure(figsize=(10, 4.5))
 for label, color in colors.items():
     calls = [(i, r[3]) for i, r in enumerate(records) if place(r[0]) == label]

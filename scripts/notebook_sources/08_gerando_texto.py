@@ -105,7 +105,7 @@ for label, token_id, p in zip(labels, top.indices.tolist(), top.values.tolist())
     print(f"{label:<18}{token_id:>7}{p:>15.6f}")
 print(f"{'(uniforme)':<18}{'':>7}{uniform:>15.6f}")
 
-# %% alt="Barras com as 10 maiores probabilidades do próximo token depois de 'Hello, I am' no modelo com pesos aleatórios, todas quase na altura da linha tracejada da distribuição uniforme, 1/50257."
+# %% alt="Barras com as 10 maiores probabilidades do próximo token depois de 'Hello, I am' no modelo com pesos aleatórios: todas minúsculas, entre cerca de 0,00013 e 0,0002, a primeira um pouco mais alta, e a linha tracejada da distribuição uniforme, 1/50257, bem abaixo de todas."
 import matplotlib.pyplot as plt
 
 plt.figure(figsize=(10, 4))
@@ -132,7 +132,7 @@ plt.show()
 # cada passo, a sequência é cortada aos últimos `context_size` tokens, porque o modelo só tem
 # embeddings posicionais para `context_length` posições.
 
-# %% alt="Diagrama do laço de geração: o texto vira IDs, o contexto é cortado aos últimos tokens que cabem, o modelo dá os logits do último token, o argmax escolhe o próximo ID, que é anexado à sequência e volta para o início do laço."
+# %% alt="Diagrama do laço de geração, da esquerda para a direita: os IDs (1, T), o corte aos últimos 1024 tokens, o GPTModel com os logits (1, T, V), os logits da última posição (1, V) e softmax com argmax dando o próximo ID; uma seta volta ao começo, onde torch.cat põe o novo ID no fim da sequência, que passa a ter T + 1 tokens."
 from gptlab_helpers.viz.figures import draw_generation_loop
 
 draw_generation_loop(context_size=GPT_CONFIG_124M["context_length"])
@@ -377,7 +377,7 @@ print()
 # abaixo é o estado inicial (temperatura 1, filtros desligados); os sliders aparecem quando o
 # notebook roda no JupyterLab ou no Colab.
 
-# %% alt="Gráfico de barras com a probabilidade dos 10 próximos tokens mais prováveis depois de 'Hello, I am', no modelo com pesos aleatórios, a temperatura 1 e sem filtros: barras quase da mesma altura. Abaixo, sliders de temperatura, top-k e top-p."
+# %% alt="Gráfico de barras com a probabilidade dos 10 próximos tokens mais prováveis depois de 'Hello, I am', no modelo com pesos aleatórios, a temperatura 1 e sem filtros: todas as barras ficam, minúsculas e de alturas parecidas, a primeira um pouco mais alta. Abaixo, sliders de temperatura, top-k e top-p."
 from gptlab_helpers.viz.explorations import explore_sampling
 
 panel = explore_sampling(model, tokenizer, start_context)

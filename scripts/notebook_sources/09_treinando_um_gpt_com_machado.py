@@ -257,7 +257,7 @@ history = train(
 # (outro tamanho de lote, outro contexto, outra taxa de aprendizado), e não nos passos do eixo x
 # deste gráfico; a legenda diz isso em cada linha.
 
-# %% alt="Curvas da perda de treino e de validação ao longo dos passos, descendo rápido no começo e devagar depois, com linhas horizontais de referência da perda do GPTLab após 5.000 e 10.000 iterações."
+# %% alt="Curvas da perda de treino e de validação ao longo dos passos, quase sobrepostas: despencam de perto de 4,9 para perto de 2,5 nos primeiros 100 passos e depois descem devagar até perto de 1,7, abaixo das duas linhas horizontais de referência com a perda do GPTLab após 5.000 e 10.000 iterações da receita dele."
 from gptlab_helpers.viz.plots import plot_losses
 
 gptlab_levels = {
@@ -348,7 +348,7 @@ print(complete(temperature=0.0))
 # o efeito na distribuição do próximo caractere depois de "A figura é poétic", com os mesmos 12
 # caracteres em cada painel:
 
-# %% alt="Três gráficos de barras com a probabilidade dos caracteres mais prováveis depois de 'A figura é poétic', um por temperatura (0,5, 0,9 e 2,0): com temperatura baixa um caractere domina; com temperatura alta as barras ficam parecidas."
+# %% alt="Três gráficos de barras com a probabilidade dos caracteres mais prováveis depois de 'A figura é poétic', um por temperatura (0,5, 0,9 e 2,0): com temperatura baixa quase toda a probabilidade fica em 'o' e 'a', com 'o' na frente; com temperatura 2,0 essas duas barras baixam e os outros caracteres ganham probabilidade."
 from gptlab_helpers.viz.plots import plot_next_token_probabilities
 
 plot_next_token_probabilities(model, tokenizer, "A figura é poétic", temperatures=(0.5, 0.9, 2.0))

@@ -76,7 +76,7 @@ print(f"{sum(p.numel() for p in untrained.parameters()):,} parâmetros, contexto
 # modo que vizinhos na tabela continuem vizinhos no desenho. As distâncias grandes do gráfico não
 # querem dizer muito; o que vale é quem fica junto de quem.
 
-# %% alt="Dois gráficos de dispersão t-SNE dos embeddings dos caracteres, coloridos por tipo (vogal, consoante, dígito, pontuação, espaço), com o caractere escrito em cada ponto: antes do treino os tipos se misturam; depois, caracteres do mesmo tipo ficam mais perto."
+# %% alt="Dois gráficos de dispersão t-SNE dos embeddings dos caracteres, antes e depois do treino, coloridos por tipo (vogal, consoante, dígito, pontuação, espaço), com o caractere escrito em cada ponto: antes, os tipos aparecem misturados; depois, os dígitos formam uma faixa, os sinais como '?', '!' e o travessão ficam juntos num canto e as vogais acentuadas se agrupam do outro lado, com consoantes e vogais sem acento ainda misturadas no meio."
 import matplotlib.pyplot as plt
 
 from gptlab_helpers.viz.plots import plot_positional_embeddings, plot_token_embeddings
@@ -129,7 +129,7 @@ for char in ["a", "p", "?", "1"]:
 # `pos_emb` tem uma linha por posição do contexto (64). No gráfico, cada ponto é uma posição, a
 # cor vai de 0 (roxo) a 63 (amarelo) e uma linha cinza liga as posições em ordem.
 
-# %% alt="Dois gráficos de dispersão t-SNE dos embeddings posicionais, um ponto por posição com o número escrito: antes do treino as posições se espalham sem ordem; depois, posições vizinhas ficam um pouco mais perto."
+# %% alt="Dois gráficos de dispersão t-SNE dos embeddings posicionais, antes e depois do treino, um ponto por posição colorido pela posição no contexto e ligado por linhas cinzas à posição seguinte: antes, as cores estão misturadas pelo gráfico todo; depois, as primeiras posições (roxas) tendem a ficar de um lado e as últimas (amarelas) do outro, ainda com muita mistura e linhas cruzando o gráfico."
 fig, axes = plt.subplots(1, 2, figsize=(15, 6))
 plot_positional_embeddings(untrained, ax=axes[0], title="Embeddings posicionais antes do treino")
 plot_positional_embeddings(model, ax=axes[1], title="Embeddings posicionais depois do treino")
@@ -171,7 +171,7 @@ for name, m in [("antes", untrained), ("depois", model)]:
 # A linha de um caractere mostra para onde ele olha (cada linha soma 1), e tudo acima da
 # diagonal é zero por causa da máscara causal.
 
-# %% alt="Um mapa de calor por cabeça com os pesos de atenção da camada 3 para a frase 'A figura é poética': linhas são o caractere que observa, colunas o observado, cada linha soma 1 e tudo acima da diagonal é zero pela máscara causal."
+# %% alt="Quatro mapas de calor em grade 2 por 2, um por cabeça, com os pesos de atenção da camada 3 para a frase 'A figura é poética': linhas são o caractere que observa, colunas o observado, cada linha soma 1 e tudo acima da diagonal é zero pela máscara causal; na cabeça 0, as letras de 'poética' concentram o peso no 'p' do começo da palavra, e nas outras o peso se espalha entre os caracteres recentes."
 from gptlab_helpers.viz.plots import plot_attention_heads
 
 plot_attention_heads(model, tokenizer, "A figura é poética")

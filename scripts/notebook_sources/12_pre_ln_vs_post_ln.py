@@ -149,7 +149,7 @@ from gptlab_helpers.training.norm_position import format_gradient_table, gradien
 grad_norms = gradient_norms_at_init(CHAR_GPT_CONFIG, depths=[4, 12, 24], x=x, y=y)
 print(format_gradient_table(grad_norms))
 
-# %% alt="Linhas com a norma do gradiente de cada bloco na inicialização, uma para o Pre-LN e outra para o Post-LN, do bloco perto da entrada ao bloco perto da saída, para comparar como a norma varia ao longo da pilha."
+# %% alt="Linhas, em escala logarítmica, com a norma L2 do gradiente de cada bloco na inicialização, para Pre-LN (contínuas), Post-LN (tracejadas) e sem norma (pontilhadas), cada uma com 4, 12 e 24 blocos: as linhas quase não mudam ao longo da pilha; sem norma a norma é a mais alta e cresce com o número de blocos, o Post-LN fica no meio e o Pre-LN embaixo."
 import matplotlib.pyplot as plt
 
 from gptlab_helpers.viz.norm_position import plot_gradient_norms
@@ -201,7 +201,7 @@ settings = {"max_steps": 60, "learning_rate": 3e-2, "batch_size": 16, "eval_inte
 histories = train_norm_variants(CHAR_GPT_CONFIG, train_ids, val_ids, warmups=[20, 0], **settings)
 print(f"tempo total: {sum(h['wall_seconds'] for h in histories.values()):.0f} s")
 
-# %% alt="Curvas da perda de validação ao longo do treino para Pre-LN e Post-LN, com e sem aquecimento da taxa de aprendizado, e uma linha pontilhada com a perda inicial."
+# %% alt="Curvas da perda de validação ao longo de 60 passos para Pre-LN, Post-LN e sem norma, com e sem aquecimento da taxa de aprendizado, e uma linha pontilhada com a perda inicial: quase todas caem de perto de 4,9 para cerca de 3 nos primeiros 10 passos e depois descem devagar, terminando entre 2,5 e 3,2, o Post-LN acima das outras; sem norma e sem aquecimento, a perda sobe para fora do gráfico logo no começo (divergiu)."
 from gptlab_helpers.viz.norm_position import plot_norm_variant_losses
 
 ax = plot_norm_variant_losses(histories)

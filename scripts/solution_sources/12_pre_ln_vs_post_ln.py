@@ -107,7 +107,7 @@ q2.check()
 # %% [markdown]
 # Um gráfico das duas listas ajuda a comparar:
 
-# %% alt="Linhas com a norma L2 do gradiente de cada um dos 12 blocos na inicialização, do bloco 1, perto da entrada, ao 12, uma com círculos para o Pre-LN e outra tracejada com quadrados para o Post-LN."
+# %% alt="Linhas com a norma L2 do gradiente de cada um dos 12 blocos na inicialização, do bloco 1, perto da entrada, ao 12, uma com círculos para o Pre-LN e outra tracejada com quadrados para o Post-LN: a do Post-LN fica acima da do Pre-LN em todos os blocos."
 import matplotlib.pyplot as plt
 
 plt.figure(figsize=(6, 3))

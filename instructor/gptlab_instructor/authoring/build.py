@@ -38,6 +38,7 @@ from .notebooks import (
     ROOT,
     SOLUTIONS_DIR,
     SOURCES_DIR,
+    copy_alt_texts,
     execute_notebook,
     new_notebook,
     numbered_files,
@@ -84,19 +85,19 @@ def build_lessons(only, execute, timeout):
 def sync_alt_texts(only):
     """Copia o `alt` das fontes para os notebooks de aula já gravados, sem executar nada.
 
-    Serve quando só o texto alternativo de uma figura mudou: as saídas ficam como estão.
+    Serve quando só o texto alternativo de uma figura mudou: as saídas ficam como estão. As
+    soluções não precisam disto: `exercises.write_all` já copia o alt sem perder as saídas.
     Recusa um notebook cujas células não batem com a fonte (aí é preciso gerá-lo de novo).
     """
     for source in selected(lesson_sources(), only):
         path = NOTEBOOKS_DIR / f"{source.stem}.ipynb"
         saved = nbformat.read(path, as_version=4)
-        fresh = build_lesson_notebook(source)
-        if [cell.source for cell in saved.cells] != [cell.source for cell in fresh.cells]:
-            raise SystemExit(f"{path.relative_to(ROOT)} não bate com {source.name}: gere-o de novo (--only)")
-        for saved_cell, fresh_cell in zip(saved.cells, fresh.cells):
-            saved_cell.metadata.pop("alt", None)
-            if "alt" in fresh_cell.metadata:
-                saved_cell.metadata["alt"] = fresh_cell.metadata["alt"]
+        try:
+            copy_alt_texts(saved, build_lesson_notebook(source))
+        except ValueError:
+            raise SystemExit(
+                f"{path.relative_to(ROOT)} não bate com {source.name}: gere-o de novo (--only)"
+            ) from None
         write_notebook(saved, path)
         print(f"alt atualizado em {path.relative_to(ROOT)}")
 

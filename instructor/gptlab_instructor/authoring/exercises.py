@@ -212,11 +212,20 @@ def exercise_notebook(solution, name):
     return notebook
 
 
-def same_cells(first, second):
-    """True se os dois notebooks têm as mesmas células (tipo, código e tags), ignorando as saídas."""
+def same_cells(first, second, with_alt=True):
+    """True se os dois notebooks têm as mesmas células (tipo, código, tags e, com `with_alt`, o
+    texto alternativo das figuras), ignorando as saídas."""
 
     def summary(notebook):
-        return [(cell.cell_type, cell.source, cell.metadata.get("tags", [])) for cell in notebook.cells]
+        return [
+            (
+                cell.cell_type,
+                cell.source,
+                cell.metadata.get("tags", []),
+                with_alt and cell.metadata.get("alt"),
+            )
+            for cell in notebook.cells
+        ]
 
     return summary(first) == summary(second)
 
@@ -323,6 +332,17 @@ def notebook_is_stale(path, expected):
     )
 
 
+def only_alt_changed(path, expected):
+    """True se o notebook gravado só difere de `expected` no texto alternativo das figuras."""
+    if not path.exists():
+        return False
+    current = nbformat.read(str(path), as_version=4)
+    return (
+        same_cells(current, expected, with_alt=False)
+        and current.metadata.get(METADATA_KEY) == expected.metadata[METADATA_KEY]
+    )
+
+
 def file_is_stale(path, expected):
     if isinstance(expected, str):
         return not path.exists() or path.read_text(encoding="utf-8") != expected
@@ -347,6 +367,10 @@ def write_all(execute=False, force=False, timeout=notebooks.DEFAULT_TIMEOUT):
         if isinstance(expected, str):
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(expected, encoding="utf-8")
+        elif only_alt_changed(path, expected):
+            notebooks.write_notebook(
+                notebooks.copy_alt_texts(nbformat.read(path, as_version=4), expected), path
+            )
         else:
             source = SOURCES_DIR / f"{path.stem}.py"
             if path.exists() and not force and path.stat().st_mtime > source.stat().st_mtime:

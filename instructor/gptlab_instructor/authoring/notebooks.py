@@ -208,6 +208,21 @@ def source_notebook_cells(text, name="fonte", with_tags=False):
     return cells
 
 
+def copy_alt_texts(saved, fresh):
+    """Põe em `saved` (um notebook gravado, com saídas) o `alt` das células de `fresh`.
+
+    Para quando só o texto alternativo de uma figura mudou: as saídas ficam como estão. As
+    células dos dois têm de ser as mesmas (ValueError se não forem: aí é gerar de novo).
+    """
+    if [cell.source for cell in saved.cells] != [cell.source for cell in fresh.cells]:
+        raise ValueError("as células do notebook gravado não batem com as da fonte")
+    for saved_cell, fresh_cell in zip(saved.cells, fresh.cells):
+        saved_cell.metadata.pop("alt", None)
+        if "alt" in fresh_cell.metadata:
+            saved_cell.metadata["alt"] = fresh_cell.metadata["alt"]
+    return saved
+
+
 NOTEBOOK_NAME = "[0-9][0-9]*_*"  # NN_nome ou NNb_nome (apêndice): o nome dá a ordem das aulas
 
 
