@@ -4,8 +4,8 @@
     python scripts/make_screenshots.py --so-site     # só a página do site
     python scripts/make_screenshots.py --so-widget   # só a exploração no JupyterLab
 
-- `docs/img/site_aula.png`: a página de uma aula no site (build/site/, que o comando gera com
-  `scripts/build_site.py` se ainda não existe), servida numa porta local só durante a captura;
+- `docs/img/site_aula.png`: a página de uma aula no site (build/site/, que o comando reconstrói
+  antes com `scripts/build_site.py`, para a captura nunca mostrar um site velho), servida numa porta local só durante a captura;
 - `docs/img/exploracao_dropout.png`: a exploração do dropout da aula 07 depois de o slider ir
   de 0,5 a 0,2, a captura que `tests/test_jupyterlab_browser.py` grava ao mover o slider (o
   comando roda esse teste).
@@ -48,8 +48,7 @@ def site_screenshot(target):
     """Captura a página de uma aula do site, servido em 127.0.0.1 numa porta livre."""
     from playwright.sync_api import sync_playwright
 
-    if not (SITE / SITE_PAGE).exists():
-        subprocess.run([sys.executable, str(ROOT / "scripts" / "build_site.py")], check=True)
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "build_site.py")], check=True)  # ~15 s
     handler = functools.partial(QuietHandler, directory=str(SITE))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -79,6 +79,10 @@ def test_site_copy_drops_widgets_and_uses_alt_text():
     links = notebook.cells[1].source
     assert "[Abrir no Colab](https://colab.research.google.com/github/" in links
     assert "notebooks/07_dropout_separado.ipynb" in links and "{download}" in links
+    assert "convencoes.md" in links  # as convenções e o glossário continuam ligados do topo
+    everything = "\n".join(cell.source for cell in notebook.cells)
+    assert "colab-badge.svg" not in everything  # o selo repetiria o link e, sem rede, quebra
+    assert everything.count("Abrir no Colab") == 1
 
 
 def test_checker_finds_broken_link_missing_image_and_missing_alt(tmp_path):
@@ -126,7 +130,8 @@ def test_every_site_page_links_colab_and_download(site, folder):
         html = (output / folder / f"{path.stem}.html").read_text(encoding="utf-8")
         base = f"https://colab.research.google.com/github/{github_repository()}/blob/{repository_branch()}"
         colab = f"{base}/{folder}/{path.name}"
-        assert f'href="{colab}"' in html, path.name
+        assert html.count(f'href="{colab}"') == 1, path.name
+        assert "colab-badge.svg" not in html, path.name
         assert re.search(rf'href="\.\./_downloads/[0-9a-f]+/{re.escape(path.name)}"', html), path.name
 
 

@@ -26,7 +26,14 @@ import nbformat
 
 from gptlab_helpers.core.cli import PortugueseParser
 
-from ..authoring.notebooks import ROOT, github_repository, numbered_files, repository_branch
+from ..authoring.notebooks import (
+    COLAB_BADGE_IMAGE,
+    CONVENTIONS_LINKS,
+    ROOT,
+    github_repository,
+    numbered_files,
+    repository_branch,
+)
 from .check import site_pages, site_problems
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -84,8 +91,10 @@ def prepare_notebook(notebook, path, hide_code):
             cell.metadata.setdefault("mystnb", {})["image"] = {"alt": alt}
         if hide_code:
             cell.metadata.setdefault("tags", []).append("hide-input")
-    links = nbformat.v4.new_markdown_cell(page_links(path))
-    notebook.cells.insert(1, links)
+    links = nbformat.v4.new_markdown_cell(f"{page_links(path)} · {CONVENTIONS_LINKS}")
+    has_badge = len(notebook.cells) > 1 and COLAB_BADGE_IMAGE in notebook.cells[1].source
+    # o selo do notebook repetiria o "Abrir no Colab" e, sem rede, é uma imagem quebrada
+    notebook.cells[1:2] = [links] if has_badge else [links, *notebook.cells[1:2]]
     return notebook
 
 
