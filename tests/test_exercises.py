@@ -316,11 +316,11 @@ def test_a_changed_alt_is_stale_and_is_copied_without_losing_outputs(tmp_path):
     notebooks.write_notebook(notebook("Gráfico velho", with_output=True), path)
     expected = notebook("Gráfico novo", with_output=False)
     assert make_exercises.file_is_stale(path, expected)  # o --check vê o alt mudado
-    assert make_exercises.only_alt_changed(path, expected)
+    assert make_exercises.notebook_change(path, expected) == "alt"
     saved = notebooks.copy_alt_texts(nbformat.read(path, as_version=4), expected)
     assert saved.cells[1].metadata["alt"] == "Gráfico novo"
     assert saved.cells[1].outputs[0]["text"] == "figura\n"
     expected.cells[1].source = "plot(2)"
-    assert not make_exercises.only_alt_changed(path, expected)
+    assert make_exercises.notebook_change(path, expected) == "cells"
     with pytest.raises(ValueError, match="não batem"):
         notebooks.copy_alt_texts(nbformat.read(path, as_version=4), expected)

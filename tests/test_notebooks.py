@@ -9,6 +9,7 @@ import contextlib
 import importlib.util
 import io
 import platform
+import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -303,12 +304,24 @@ def test_the_build_warns_when_the_cpu_is_already_busy():
     assert "carga 3.5 em 2 núcleos" in warning and "infladas" in warning
 
 
-def test_build_executes_every_solution_it_rewrote_even_outside_only(monkeypatch):
-    """`--only 02` com a fonte da solução 04 mudada: a 04 é regravada sem saídas, então também roda."""
-    solutions = build_notebooks.SOLUTIONS_DIR
+def test_build_executes_every_solution_it_rewrote_even_outside_only(monkeypatch, tmp_path):
+    """`--only 02` com a fonte da solução 04 mudada: a 04 é regravada sem saídas, então também roda;
+    a 05, em que só o alt de uma figura mudou, guarda as saídas e não roda."""
+    solutions = tmp_path / "solutions"
+    solutions.mkdir()
+    shutil.copy(build_notebooks.SOLUTIONS_DIR / "02_layer_normalization.ipynb", solutions)
+    kept = solutions / "05_bloco_transformer_e_gpt.ipynb"
+    shutil.copy(build_notebooks.SOLUTIONS_DIR / kept.name, kept)
     rewritten = solutions / "04_conexoes_de_atalho.ipynb"
-    exercise = build_notebooks.ROOT / "exercises" / "04_conexoes_de_atalho.ipynb"
-    monkeypatch.setattr(build_notebooks.exercises, "write_all", lambda: [rewritten, exercise])
+    without_outputs = nbformat.read(build_notebooks.SOLUTIONS_DIR / rewritten.name, as_version=4)
+    for cell in without_outputs.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+    nbformat.write(without_outputs, rewritten)
+    exercise = tmp_path / "exercises" / "04_conexoes_de_atalho.ipynb"
+    monkeypatch.setattr(build_notebooks, "ROOT", tmp_path)
+    monkeypatch.setattr(build_notebooks, "SOLUTIONS_DIR", solutions)
+    monkeypatch.setattr(build_notebooks.exercises, "write_all", lambda: [rewritten, kept, exercise])
     executed = []
     monkeypatch.setattr(
         build_notebooks, "execute_notebook", lambda path, timeout: executed.append(path) or 0.0

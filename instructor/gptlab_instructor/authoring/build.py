@@ -102,17 +102,24 @@ def sync_alt_texts(only):
         print(f"alt atualizado em {path.relative_to(ROOT)}")
 
 
+def has_outputs(path):
+    """True se alguma célula de código do notebook em `path` tem saída."""
+    notebook = nbformat.read(path, as_version=4)
+    return any(cell.get("outputs") for cell in notebook.cells if cell.cell_type == "code")
+
+
 def build_exercises(only, execute, timeout):
     """Gera exercises/ e solutions/ (veja `exercises.py`) e executa as soluções.
 
-    Executa as soluções de `only` e também toda solução regravada agora (a fonte dela mudou),
-    mesmo fora de `only`: regravada, ela perdeu as saídas, e não pode ficar assim.
+    Executa as soluções de `only` e também toda solução regravada agora sem saídas (a fonte
+    dela mudou), mesmo fora de `only`, para não ficar assim. Uma solução em que só o alt de uma
+    figura mudou guarda as saídas e não precisa rodar.
     """
     print("gerando exercises/ e solutions/", flush=True)
     written = exercises.write_all()
     for path in written:
         print(f"gravado {path.relative_to(ROOT)}")
-    rewritten = {path for path in written if path.parent == SOLUTIONS_DIR}
+    rewritten = {path for path in written if path.parent == SOLUTIONS_DIR and not has_outputs(path)}
     timings = {}
     if execute:
         for path in sorted(set(selected(sorted(SOLUTIONS_DIR.glob("*.ipynb")), only)) | rewritten):

@@ -321,26 +321,22 @@ def expected_files():
     return files
 
 
+def notebook_change(path, expected):
+    """O que separa o notebook em `path` de `expected`, lido uma vez: None (nada), "alt" (só o
+    texto alternativo das figuras, que se copia sem perder as saídas) ou "cells" (o resto)."""
+    if not path.exists():
+        return "cells"
+    current = nbformat.read(str(path), as_version=4)
+    if current.metadata.get(METADATA_KEY) != expected.metadata[METADATA_KEY]:
+        return "cells"
+    if not same_cells(current, expected, with_alt=False):
+        return "cells"
+    return None if same_cells(current, expected) else "alt"
+
+
 def notebook_is_stale(path, expected):
-    """True se o notebook em `path` não tem as células ou o metadado `gptlab` de `expected`."""
-    if not path.exists():
-        return True
-    current = nbformat.read(str(path), as_version=4)
-    return (
-        not same_cells(current, expected)
-        or current.metadata.get(METADATA_KEY) != expected.metadata[METADATA_KEY]
-    )
-
-
-def only_alt_changed(path, expected):
-    """True se o notebook gravado só difere de `expected` no texto alternativo das figuras."""
-    if not path.exists():
-        return False
-    current = nbformat.read(str(path), as_version=4)
-    return (
-        same_cells(current, expected, with_alt=False)
-        and current.metadata.get(METADATA_KEY) == expected.metadata[METADATA_KEY]
-    )
+    """True se o notebook em `path` não tem as células (com o alt) ou o metadado `gptlab` de `expected`."""
+    return notebook_change(path, expected) is not None
 
 
 def file_is_stale(path, expected):
@@ -362,12 +358,15 @@ def write_all(execute=False, force=False, timeout=notebooks.DEFAULT_TIMEOUT):
     """
     written = []
     for path, expected in expected_files().items():
-        if not file_is_stale(path, expected):
+        change = (
+            file_is_stale(path, expected) if isinstance(expected, str) else notebook_change(path, expected)
+        )
+        if not change:
             continue
         if isinstance(expected, str):
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(expected, encoding="utf-8")
-        elif only_alt_changed(path, expected):
+        elif change == "alt":
             notebooks.write_notebook(
                 notebooks.copy_alt_texts(nbformat.read(path, as_version=4), expected), path
             )

@@ -118,8 +118,8 @@ def setup_cell(url=None, branch=None):
     return nbformat.v4.new_code_cell(SETUP_TEMPLATE.format(url=url, branch=branch))
 
 
-def colab_badge_cell(path, url=None, branch=None):
-    """Célula de texto com o selo "Abrir no Colab" para o notebook em `path`.
+def colab_url(path, url=None, branch=None):
+    """O endereço que abre no Colab o notebook em `path` do repositório configurado.
 
     `path` é relativo à raiz do repositório (ex.: "notebooks/01_arquitetura_gpt.ipynb");
     um caminho absoluto dentro do repositório também serve. `url` e `branch` como em `setup_cell`.
@@ -128,8 +128,12 @@ def colab_badge_cell(path, url=None, branch=None):
     if path.is_absolute():
         path = path.resolve().relative_to(ROOT)
     repository, branch = github_repository(url), branch or repository_branch()
-    colab_url = f"https://colab.research.google.com/github/{repository}/blob/{branch}/{path.as_posix()}"
-    badge = f"[![Abrir no Colab]({COLAB_BADGE_IMAGE})]({colab_url})"
+    return f"https://colab.research.google.com/github/{repository}/blob/{branch}/{path.as_posix()}"
+
+
+def colab_badge_cell(path, url=None, branch=None):
+    """Célula de texto com o selo "Abrir no Colab" para o notebook em `path` (veja `colab_url`)."""
+    badge = f"[![Abrir no Colab]({COLAB_BADGE_IMAGE})]({colab_url(path, url, branch)})"
     return nbformat.v4.new_markdown_cell(f"{badge} · {CONVENTIONS_LINKS}")
 
 
