@@ -22,6 +22,8 @@ import sys
 import threading
 from pathlib import Path
 
+from gptlab_instructor.site.browser import chromium_args, chromium_executable
+
 from gptlab_helpers.core.cli import PortugueseParser
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,7 +57,7 @@ def site_screenshot(target):
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
-                executable_path=chromium(), headless=True, args=browser_args()
+                executable_path=chromium(), headless=True, args=chromium_args()
             )
             page = browser.new_page(viewport=SITE_VIEWPORT)
             page.goto(f"http://127.0.0.1:{server.server_port}/{SITE_PAGE}", wait_until="networkidle")
@@ -72,17 +74,10 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 def chromium():
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        if shutil.which(name):
-            return shutil.which(name)
-    raise SystemExit("o Chromium não está instalado (no Debian/Ubuntu: apt install chromium)")
-
-
-def browser_args():
-    args = ["--disable-dev-shm-usage"]
-    if os.geteuid() == 0:
-        args.append("--no-sandbox")  # o Chromium não abre a sandbox como root
-    return args
+    path = chromium_executable()
+    if path is None:
+        raise SystemExit("o Chromium não está instalado (no Debian/Ubuntu: apt install chromium)")
+    return path
 
 
 def widget_screenshot(target):

@@ -32,6 +32,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from gptlab_instructor.site.browser import chromium_args, chromium_executable
 
 pytestmark = [pytest.mark.slow, pytest.mark.kernels]
 
@@ -65,13 +66,6 @@ LAB_SETTINGS = {
 MARKDOWN_TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*\|", re.M)
 # imagens locais em Markdown (o selo do Colab vem da internet e não conta: o teste roda sem rede)
 MARKDOWN_IMAGE = re.compile(r"!\[[^\]]*\]\((?!https?://)[^)]+\)")
-
-
-def chromium_executable():
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        if shutil.which(name):
-            return shutil.which(name)
-    return None
 
 
 @pytest.fixture(scope="module")
@@ -301,10 +295,7 @@ def page(chromium, jupyter_lab):
 
     url, token = jupyter_lab
     with sync_playwright() as playwright:
-        args = ["--disable-dev-shm-usage"]  # contêineres costumam ter um /dev/shm pequeno
-        if os.geteuid() == 0:
-            args.append("--no-sandbox")  # o Chromium não abre a sandbox como root
-        browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=args)
+        browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=chromium_args())
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(f"{url}/lab?token={token}")
         page.wait_for_function("window.jupyterapp && window.jupyterapp.shell", timeout=120_000)

@@ -22,7 +22,14 @@ from ..core.formatting import format_decimal
 from ..core.validation import check_non_negative_int, check_positive_int
 from ..generation import next_token_probabilities
 from ..layers import LayerNorm
-from .plots import attention_weights, new_axes, plot_dropout_mask, plot_value_histograms, token_label
+from .plots import (
+    attention_weights,
+    draw_attention_map,
+    new_axes,
+    plot_dropout_mask,
+    plot_value_histograms,
+    token_label,
+)
 
 
 def show_exploration(draw, controls):
@@ -213,12 +220,7 @@ def attention_head_figure(weights, labels, layer, head):
     check_labels(labels, weights.shape[0], "weights")
     fig = plt.figure(figsize=(6.5, 5.6), layout="constrained")
     ax = new_axes(fig.add_subplot())
-    image = ax.imshow(weights.numpy(), cmap="viridis", vmin=0, vmax=1)
-    ax.set_xticks(range(len(labels)), labels)
-    ax.set_yticks(range(len(labels)), labels)
-    ax.set_xlabel("token observado (key)")
-    ax.set_ylabel("token que observa (query)")
-    ax.set_title(f"Camada {layer}, cabeça {head} (contando de 0)")
+    image = draw_attention_map(ax, weights, labels, f"Camada {layer}, cabeça {head} (contando de 0)")
     fig.colorbar(image, ax=ax, label="peso de atenção", shrink=0.8)
     return fig
 

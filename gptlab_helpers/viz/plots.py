@@ -190,6 +190,18 @@ def attention_weights(model, idx, layer=-1):
     return torch.softmax(scores, dim=-1)
 
 
+def draw_attention_map(ax, weights, labels, title, fontsize=10):
+    """Desenha em `ax` os pesos de atenção (T, T) de uma cabeça: linhas são a query (quem
+    observa), colunas a key (quem é observado). Devolve a imagem, para a barra de cores."""
+    image = ax.imshow(weights.numpy(), cmap="viridis", vmin=0, vmax=1)
+    ax.set_xticks(range(len(labels)), labels, fontsize=fontsize)
+    ax.set_yticks(range(len(labels)), labels, fontsize=fontsize)
+    ax.set_title(title)
+    ax.set_xlabel("token observado (key)")
+    ax.set_ylabel("token que observa (query)")
+    return image
+
+
 def plot_attention_heads(model, tokenizer, text, layer=-1):
     """Um mapa de calor por cabeça com os pesos de atenção de `layer` para a frase `text`.
 
@@ -213,12 +225,7 @@ def plot_attention_heads(model, tokenizer, text, layer=-1):
         if head >= num_heads:
             ax.axis("off")
             continue
-        image = ax.imshow(weights[head].numpy(), cmap="viridis", vmin=0, vmax=1)
-        ax.set_xticks(range(len(labels)), labels, fontsize=fontsize)
-        ax.set_yticks(range(len(labels)), labels, fontsize=fontsize)
-        ax.set_title(f"cabeça {head}")
-        ax.set_xlabel("token observado (key)")
-        ax.set_ylabel("token que observa (query)")
+        image = draw_attention_map(ax, weights[head], labels, f"cabeça {head}", fontsize)
     fig.colorbar(image, ax=axes.ravel().tolist(), label="peso de atenção", shrink=0.8)
     fig.suptitle(
         f"Pesos de atenção da camada {layer_number} (contando de 0; o modelo tem {num_layers}): {text!r}"

@@ -30,6 +30,7 @@ from ..authoring.notebooks import (
     COLAB_BADGE_IMAGE,
     CONVENTIONS_LINKS,
     ROOT,
+    colab_url,
     github_repository,
     numbered_files,
     repository_branch,
@@ -74,9 +75,7 @@ celular ou num laboratório sem instalar nada. Para rodar, cada página tem o li
 
 def page_links(path):
     """A linha de links de uma página: abrir no Colab e baixar o notebook (`path` no repositório)."""
-    repository, branch = github_repository(), repository_branch()
-    colab = f"https://colab.research.google.com/github/{repository}/blob/{branch}/{path.as_posix()}"
-    return f"[Abrir no Colab]({colab}) · {{download}}`Baixar o notebook <{path.name}>`"
+    return f"[Abrir no Colab]({colab_url(path)}) · {{download}}`Baixar o notebook <{path.name}>`"
 
 
 def prepare_notebook(notebook, path, hide_code):
